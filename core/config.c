@@ -1,0 +1,481 @@
+/* config.c - reading <project>/.locks/config; the format is in config.h.
+ *
+ * Strict on purpose: the file changes who may lock what and when a lock
+ * may be overridden, so a typo must be an error that names its line, never
+ * a silently different behaviour.  Parsing never modifies *out unless it
+ * succeeds, so a caller can keep its previous configuration when an edited
+ * file turns out to be bad.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define CONFIG_LINE_MAX 1024
+#define STALE_SECONDS_MAX 604800	/* one week */
+
+/* How much of a key or value an error message repeats. */
+#define SHOWN_MAX 60
+
+/* A resource line, kept until the whole file is read: default_names may
+ * come after it, and the defaults go first in the set so that they win
+ * ties in nameset_nearest(). */
+struct resource_ref {
+	const char *val;
+	size_t len;
+	unsigned line;
+};
+
+struct parse_state {
+	unsigned stale_seconds, stale_line;
+	bool default_names;
+	unsigned default_names_line;
+	enum durability durability;
+	unsigned durability_line;
+	struct resource_ref *res;
+	size_t nres, capres;
+	struct nameset *probe;	/* checks resource lines in file order */
+};
+
+typedef int (*key_fn)(struct parse_state *st, const char *val, size_t len,
+		      unsigned line, struct lf_error *err);
+
+/* Bytes of s to show: at most SHOWN_MAX, never splitting a UTF-8
+ * sequence (the input is known to be valid UTF-8 by then). */
+static int shown_len(const char *s, size_t len)
+{
+	size_t cut = len < SHOWN_MAX ? len : SHOWN_MAX;
+
+	while (cut > 0 && cut < len && ((unsigned char)s[cut] & 0xc0) == 0x80)
+		cut--;
+	return (int)cut;
+}
+
+static bool span_is(const char *s, size_t len, const char *word)
+{
+	return strlen(word) == len && memcmp(s, word, len) == 0;
+}
+
+static int duplicate(const char *key, unsigned line, unsigned first,
+		     struct lf_error *err)
+{
+	return lf_error_set(err, EINVAL, "config line %u: %s is already set "
+			    "on line %u", line, key, first);
+}
+
+static int key_stale_seconds(struct parse_state *st, const char *val,
+			     size_t len, unsigned line, struct lf_error *err)
+{
+	unsigned long v = 0;
+	size_t i;
+
+	if (st->stale_line)
+		return duplicate("stale_seconds", line, st->stale_line, err);
+	for (i = 0; i < len && val[i] >= '0' && val[i] <= '9'; i++) {
+		v = v * 10 + (unsigned long)(val[i] - '0');
+		if (v > STALE_SECONDS_MAX)
+			break;
+	}
+	if (i < len || v < 1 || v > STALE_SECONDS_MAX)
+		return lf_error_set(err, EINVAL, "config line %u: "
+				    "stale_seconds must be a whole number "
+				    "from 1 to %d, not \"%.*s\"", line,
+				    STALE_SECONDS_MAX, shown_len(val, len),
+				    val);
+	st->stale_seconds = (unsigned)v;
+	st->stale_line = line;
+	return 0;
+}
+
+static int key_default_names(struct parse_state *st, const char *val,
+			     size_t len, unsigned line, struct lf_error *err)
+{
+	if (st->default_names_line)
+		return duplicate("default_names", line,
+				 st->default_names_line, err);
+	if (span_is(val, len, "yes") || span_is(val, len, "true"))
+		st->default_names = true;
+	else if (span_is(val, len, "no") || span_is(val, len, "false"))
+		st->default_names = false;
+	else
+		return lf_error_set(err, EINVAL, "config line %u: "
+				    "default_names must be yes, no, true or "
+				    "false, not \"%.*s\"", line,
+				    shown_len(val, len), val);
+	st->default_names_line = line;
+	return 0;
+}
+
+static int key_durability(struct parse_state *st, const char *val,
+			  size_t len, unsigned line, struct lf_error *err)
+{
+	if (st->durability_line)
+		return duplicate("durability", line, st->durability_line, err);
+	if (span_is(val, len, "rename"))
+		st->durability = DURABILITY_RENAME;
+	else if (span_is(val, len, "file"))
+		st->durability = DURABILITY_FILE;
+	else if (span_is(val, len, "full"))
+		st->durability = DURABILITY_FULL;
+	else
+		return lf_error_set(err, EINVAL, "config line %u: durability "
+				    "must be rename, file or full, not "
+				    "\"%.*s\"", line, shown_len(val, len), val);
+	st->durability_line = line;
+	return 0;
+}
+
+/* nameset_add() with the value's line in any error message. */
+static int add_resource(struct nameset *set, const char *val, size_t len,
+			unsigned line, struct lf_error *err)
+{
+	char name[CONFIG_LINE_MAX + 1];
+	struct lf_error sub;
+	int rc;
+
+	memcpy(name, val, len);
+	name[len] = '\0';
+	rc = nameset_add(set, name, &sub);
+	if (rc)
+		lf_error_set(err, -rc, "config line %u: %s", line, sub.msg);
+	return rc;
+}
+
+static int key_resource(struct parse_state *st, const char *val, size_t len,
+			unsigned line, struct lf_error *err)
+{
+	struct resource_ref *r;
+	size_t cap;
+	int rc;
+
+	rc = add_resource(st->probe, val, len, line, err);
+	if (rc)
+		return rc;
+	if (st->nres == st->capres) {
+		cap = st->capres ? st->capres * 2 : 16;
+		if (cap > SIZE_MAX / sizeof(*r))
+			return lf_error_set(err, ENOMEM, "out of memory");
+		r = realloc(st->res, cap * sizeof(*r));
+		if (!r)
+			return lf_error_set(err, ENOMEM, "out of memory");
+		st->res = r;
+		st->capres = cap;
+	}
+	st->res[st->nres++] = (struct resource_ref){ val, len, line };
+	return 0;
+}
+
+static const struct {
+	const char *name;
+	key_fn fn;
+} keys[] = {
+	{ "stale_seconds", key_stale_seconds },
+	{ "default_names", key_default_names },
+	{ "resource", key_resource },
+	{ "durability", key_durability },
+};
+
+static void trim(const char **s, size_t *len)
+{
+	while (*len > 0 && (**s == ' ' || **s == '\t')) {
+		(*s)++;
+		(*len)--;
+	}
+	while (*len > 0 && ((*s)[*len - 1] == ' ' || (*s)[*len - 1] == '\t'))
+		(*len)--;
+}
+
+/* Length of the valid UTF-8 sequence of a printable character at s, or 0.
+ * Control characters (C0, DEL, C1) are refused along with overlong forms,
+ * surrogates and code points past U+10FFFF. */
+static size_t printable_char(const unsigned char *s, size_t avail)
+{
+	uint32_t cp;
+	size_t n, k;
+
+	if (s[0] < 0x80)
+		return s[0] == '\t' || (s[0] >= 0x20 && s[0] != 0x7f) ? 1 : 0;
+	if (s[0] >= 0xc2 && s[0] <= 0xdf) {
+		n = 2;
+		cp = s[0] & 0x1f;
+	} else if (s[0] >= 0xe0 && s[0] <= 0xef) {
+		n = 3;
+		cp = s[0] & 0x0f;
+	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
+		n = 4;
+		cp = s[0] & 0x07;
+	} else {
+		return 0;
+	}
+	if (n > avail)
+		return 0;
+	for (k = 1; k < n; k++) {
+		if ((s[k] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (s[k] & 0x3f);
+	}
+	if ((n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) ||
+	    (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff ||
+	    (cp >= 0x80 && cp < 0xa0))
+		return 0;
+	return n;
+}
+
+static int check_bytes(const char *line, size_t len, unsigned lineno,
+		       struct lf_error *err)
+{
+	const unsigned char *s = (const unsigned char *)line;
+	size_t i = 0, n;
+
+	while (i < len) {
+		if (s[i] == '\0')
+			return lf_error_set(err, EINVAL, "config line %u: NUL "
+					    "byte at column %zu", lineno, i + 1);
+		n = printable_char(s + i, len - i);
+		if (n == 0)
+			return lf_error_set(err, EINVAL, "config line %u: "
+					    "byte 0x%02x at column %zu is not "
+					    "printable UTF-8", lineno, s[i],
+					    i + 1);
+		i += n;
+	}
+	return 0;
+}
+
+static int parse_line(struct parse_state *st, const char *line, size_t len,
+		      unsigned lineno, struct lf_error *err)
+{
+	const char *hash = memchr(line, '#', len);
+	const char *eq, *key, *val;
+	size_t klen, vlen, k;
+
+	if (hash)
+		len = (size_t)(hash - line);
+	trim(&line, &len);
+	if (len == 0)
+		return 0;
+	eq = memchr(line, '=', len);
+	if (!eq)
+		return lf_error_set(err, EINVAL, "config line %u: expected "
+				    "\"key = value\", not \"%.*s\"", lineno,
+				    shown_len(line, len), line);
+	key = line;
+	klen = (size_t)(eq - line);
+	val = eq + 1;
+	vlen = len - klen - 1;
+	trim(&key, &klen);
+	trim(&val, &vlen);
+	if (klen == 0)
+		return lf_error_set(err, EINVAL, "config line %u: no key "
+				    "before '='", lineno);
+	for (k = 0; k < sizeof(keys) / sizeof(keys[0]); k++) {
+		if (!span_is(key, klen, keys[k].name))
+			continue;
+		if (vlen == 0)
+			return lf_error_set(err, EINVAL, "config line %u: %s "
+					    "needs a value", lineno,
+					    keys[k].name);
+		return keys[k].fn(st, val, vlen, lineno, err);
+	}
+	return lf_error_set(err, EINVAL, "config line %u: unknown key \"%.*s\" "
+			    "(known: stale_seconds, default_names, resource, "
+			    "durability)", lineno, shown_len(key, klen), key);
+}
+
+/* Split buf into lines (LF or CRLF, the last one may lack its end). */
+static int parse_lines(struct parse_state *st, const char *buf, size_t len,
+		       struct lf_error *err)
+{
+	const char *p = buf, *end = buf + len;
+	unsigned lineno = 0;
+	int rc;
+
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t n = (size_t)((nl ? nl : end) - p);
+
+		lineno++;
+		if (n > 0 && p[n - 1] == '\r')
+			n--;
+		if (n > CONFIG_LINE_MAX)
+			return lf_error_set(err, EINVAL, "config line %u: "
+					    "longer than %d bytes", lineno,
+					    CONFIG_LINE_MAX);
+		rc = check_bytes(p, n, lineno, err);
+		if (rc == 0)
+			rc = parse_line(st, p, n, lineno, err);
+		if (rc)
+			return rc;
+		p = nl ? nl + 1 : end;
+	}
+	return 0;
+}
+
+/* The name set the file describes, built once every line has been read. */
+static int build_names(const struct parse_state *st, struct nameset **out,
+		       struct lf_error *err)
+{
+	struct nameset *set;
+	int rc = 0;
+
+	if (!st->default_names && st->nres == 0)
+		return lf_error_set(err, EINVAL, "config line %u: "
+				    "default_names = no, but no resource "
+				    "lines: nothing could be locked",
+				    st->default_names_line);
+	set = st->default_names ? nameset_new_default() : nameset_new_empty();
+	if (!set)
+		return lf_error_set(err, ENOMEM, "out of memory");
+	for (size_t k = 0; k < st->nres; k++) {
+		rc = add_resource(set, st->res[k].val, st->res[k].len,
+				  st->res[k].line, err);
+		if (rc)
+			goto out;
+	}
+	*out = set;
+	set = NULL;
+out:
+	nameset_free(set);
+	return rc;
+}
+
+int config_parse(const char *buf, size_t len, struct lf_config *out,
+		 struct lf_error *err)
+{
+	struct parse_state st = {
+		.stale_seconds = STALE_SECONDS_DEFAULT,
+		.default_names = true,
+		.durability = DURABILITY_FILE,
+	};
+	struct nameset *names = NULL;
+	int rc;
+
+	if (len > CONFIG_MAX_BYTES)
+		return lf_error_set(err, EFBIG, "config: larger than %d bytes",
+				    CONFIG_MAX_BYTES);
+	if (len > 0 && !buf)
+		return lf_error_set(err, EINVAL, "config: no buffer");
+	st.probe = nameset_new_empty();
+	if (!st.probe)
+		return lf_error_set(err, ENOMEM, "out of memory");
+	rc = parse_lines(&st, buf ? buf : "", len, err);
+	if (rc == 0)
+		rc = build_names(&st, &names, err);
+	if (rc == 0) {
+		out->stale_seconds = st.stale_seconds;
+		out->durability = st.durability;
+		out->names = names;
+	}
+	nameset_free(st.probe);
+	free(st.res);
+	return rc;
+}
+
+int config_defaults(struct lf_config *out, struct lf_error *err)
+{
+	struct nameset *names = nameset_new_default();
+
+	if (!names)
+		return lf_error_set(err, ENOMEM, "out of memory");
+	out->stale_seconds = STALE_SECONDS_DEFAULT;
+	out->durability = DURABILITY_FILE;
+	out->names = names;
+	return 0;
+}
+
+static int sys_error(struct lf_error *err, const char *path)
+{
+	int e = errno;
+
+	return lf_error_set(err, e, "%s: %s", path, strerror(e));
+}
+
+/* The whole file, at most CONFIG_MAX_BYTES.  Opened non-blocking so a
+ * FIFO planted at the path cannot hang the caller; only regular files are
+ * read.  -ENOENT is returned without a message: the caller falls back to
+ * the defaults. */
+static int read_config_file(const char *path, char **buf, size_t *len,
+			    struct lf_error *err)
+{
+	struct stat sb;
+	char *data = NULL;
+	size_t got = 0;
+	ssize_t r;
+	int fd, rc = 0;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+	if (fd < 0) {
+		if (errno == ENOENT)
+			return -ENOENT;
+		return sys_error(err, path);
+	}
+	if (fstat(fd, &sb) != 0) {
+		rc = sys_error(err, path);
+		goto out;
+	}
+	if (!S_ISREG(sb.st_mode)) {
+		rc = lf_error_set(err, EINVAL, "%s: not a regular file", path);
+		goto out;
+	}
+	/* One byte more than allowed, to tell "full" from "too big" even
+	 * when the file grows while it is read. */
+	data = malloc(CONFIG_MAX_BYTES + 1);
+	if (!data) {
+		rc = lf_error_set(err, ENOMEM, "out of memory");
+		goto out;
+	}
+	while (got <= CONFIG_MAX_BYTES) {
+		r = read(fd, data + got, CONFIG_MAX_BYTES + 1 - got);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			rc = sys_error(err, path);
+			goto out;
+		}
+		if (r == 0)
+			break;
+		got += (size_t)r;
+	}
+	if (got > CONFIG_MAX_BYTES) {
+		rc = lf_error_set(err, EFBIG, "%s: larger than %d bytes", path,
+				  CONFIG_MAX_BYTES);
+		goto out;
+	}
+	*buf = data;
+	*len = got;
+	data = NULL;
+out:
+	free(data);
+	close(fd);
+	return rc;
+}
+
+int config_load(const char *path, struct lf_config *out, struct lf_error *err)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	int rc;
+
+	rc = read_config_file(path, &buf, &len, err);
+	if (rc == -ENOENT)
+		return config_defaults(out, err);
+	if (rc)
+		return rc;
+	rc = config_parse(buf, len, out, err);
+	free(buf);
+	return rc;
+}
+
+void config_free(struct lf_config *cfg)
+{
+	if (!cfg)
+		return;
+	nameset_free(cfg->names);
+	cfg->names = NULL;
+}

@@ -1,0 +1,63 @@
+/* identity.h - who is asking: the caller's instance and its holder process.
+ *
+ * Agents run every shell command in a fresh process (often a fresh session),
+ * so the pid of the process that made a system call says nothing about who
+ * it is.  identity_resolve() maps it to an instance label (SPEC section 4):
+ *
+ *   1. LOCKFS_INSTANCE in the caller's environment, taken as it is;
+ *   2. CLAUDE_CODE_SESSION_ID ("CLI-<first 8>", or "Desktop-<first 8>" when
+ *      CLAUDE_CODE_ENTRYPOINT=claude-desktop), then CODEX_THREAD_ID
+ *      ("Codex-<first 8>");
+ *   3. the process tree: the nearest ancestor that is not a shell or a
+ *      wrapper (identity_is_wrapper()) is the agent, "<comm>-<pid>"; an
+ *      interactive shell (session leader with a terminal) stops the walk and
+ *      is its own instance.
+ *
+ * Whatever labels the caller, the holder process recorded with the lock is
+ * the one found by rule 3 (pid, start time, host), so that a lock whose
+ * agent has exited can be recognised as stale.  Only the caller and its
+ * ancestors are read.
+ */
+#ifndef LOCKFS_IDENTITY_H
+#define LOCKFS_IDENTITY_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "error.h"
+
+#define INSTANCE_MAX_LEN 64
+#define HOST_MAX_LEN 255
+
+struct holder {
+	char instance[INSTANCE_MAX_LEN + 1];
+	pid_t pid;			/* long-lived holder process; 0: none */
+	unsigned long long start_time;	/* of pid, from /proc/<pid>/stat */
+	char host[HOST_MAX_LEN + 1];
+	uid_t uid;			/* real uid of the caller */
+	bool force;			/* LOCKFS_FORCE=1 in the environment */
+};
+
+/* Resolve the caller that made a request.  tid may be a thread id (FUSE
+ * gives those); its thread group is the caller.  proc_root is "/proc" in
+ * production.  Errors: -ESRCH when the caller is gone, -EINVAL when its
+ * LOCKFS_INSTANCE (or session id) is unusable (the message says why). */
+int identity_resolve(const char *proc_root, pid_t tid, struct holder *out,
+		     struct lf_error *err);
+
+/* True for shells and wrappers that never count as the agent. */
+bool identity_is_wrapper(const char *comm);
+
+/* True iff s is a usable instance label: 1..INSTANCE_MAX_LEN characters of
+ * [A-Za-z0-9._:@+=-]. */
+bool identity_label_valid(const char *s);
+
+/* Is the recorded holder process still running on this host?
+ * Returns 1 alive, 0 gone (no such pid or a different start time). */
+int identity_holder_alive(const char *proc_root, pid_t pid,
+			  unsigned long long start_time);
+
+/* This machine's name as recorded in locks (gethostname, or "localhost"). */
+const char *identity_hostname(void);
+
+#endif

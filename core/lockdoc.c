@@ -1,0 +1,746 @@
+/* lockdoc.c - locks.json in memory; see lockdoc.h for the contract.
+ *
+ * cJSON parses and holds the tree, which keeps members and entries in
+ * their order.  Three things cJSON alone would get wrong are handled here:
+ * the input is checked first (UTF-8, depth, size, "\u0000"), every number
+ * is kept as its source text (cJSON would round big integers through a
+ * double), and the output is written by our own printer, indented like
+ * the proposal's examples.  The locks array is mirrored in a vector so
+ * that entry i is O(1) for stores with thousands of locks.
+ */
+#include "lockdoc.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include "isotime.h"
+
+struct lockdoc {
+	cJSON *root;
+	cJSON *locks;		/* the "locks" array inside root */
+	cJSON **items;		/* its elements, in order */
+	size_t n, cap;
+};
+
+static const char *const owned_strings[] = {
+	"resource", "instance", "acquired", "host", "note",
+};
+static const char *const owned_integers[] = {
+	"token", "pid", "start_time", "uid",
+};
+
+/* ---- input checks, before cJSON sees the bytes ---- */
+
+static size_t utf8_sequence_len(const unsigned char *s, size_t left)
+{
+	unsigned char c = s[0];
+	size_t need, i;
+	uint32_t cp;
+
+	if (c < 0x80)
+		return 1;
+	if (c >= 0xc2 && c <= 0xdf)
+		need = 2, cp = c & 0x1f;
+	else if (c >= 0xe0 && c <= 0xef)
+		need = 3, cp = c & 0x0f;
+	else if (c >= 0xf0 && c <= 0xf4)
+		need = 4, cp = c & 0x07;
+	else
+		return 0;
+	if (left < need)
+		return 0;
+	for (i = 1; i < need; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = (cp << 6) | (s[i] & 0x3f);
+	}
+	if ((need == 3 && cp < 0x800) || (need == 4 && cp < 0x10000) ||
+	    cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	return need;
+}
+
+static int check_utf8(const char *buf, size_t len, struct lf_error *err)
+{
+	const unsigned char *s = (const unsigned char *)buf;
+	size_t i = 0, n;
+
+	while (i < len) {
+		n = utf8_sequence_len(s + i, len - i);
+		if (n == 0)
+			return lf_error_set(err, EIO,
+					    "locks.json: byte %zu: not valid UTF-8",
+					    i);
+		if (s[i] == 0)
+			return lf_error_set(err, EIO,
+					    "locks.json: byte %zu: NUL byte", i);
+		i += n;
+	}
+	return 0;
+}
+
+/* Walk the text once, outside strings, to bound nesting and to refuse
+ * "\u0000", which cJSON would turn into a silently truncated string. */
+static int check_structure(const char *buf, size_t len, struct lf_error *err)
+{
+	size_t i, depth = 0;
+	int in_string = 0;
+
+	for (i = 0; i < len; i++) {
+		char c = buf[i];
+
+		if (in_string) {
+			if (c == '"') {
+				in_string = 0;
+			} else if (c == '\\' && i + 1 < len) {
+				if (len - i >= 6 &&
+				    memcmp(buf + i + 1, "u0000", 5) == 0)
+					return lf_error_set(err, EIO,
+						"locks.json: byte %zu: \\u0000 in a string is not supported",
+						i);
+				i++;
+			}
+			continue;
+		}
+		if (c == '"') {
+			in_string = 1;
+		} else if (c == '{' || c == '[') {
+			if (++depth > LOCKDOC_MAX_DEPTH)
+				return lf_error_set(err, EIO,
+					"locks.json: byte %zu: nested deeper than %d levels",
+					i, LOCKDOC_MAX_DEPTH);
+		} else if ((c == '}' || c == ']') && depth > 0) {
+			depth--;
+		}
+	}
+	return 0;
+}
+
+/* ---- numbers keep their source text ---- */
+
+static int is_number_char(char c)
+{
+	return (c >= '0' && c <= '9') || c == '-' || c == '+' || c == '.' ||
+	       c == 'e' || c == 'E';
+}
+
+/* The text of the next number token at or after *pos, skipping strings. */
+static int next_number(const char *buf, size_t len, size_t *pos,
+		       size_t *start, size_t *end)
+{
+	size_t i = *pos;
+
+	while (i < len) {
+		if (buf[i] == '"') {
+			for (i++; i < len && buf[i] != '"'; i++)
+				if (buf[i] == '\\')
+					i++;
+			i++;
+			continue;
+		}
+		if (buf[i] == '-' || (buf[i] >= '0' && buf[i] <= '9')) {
+			*start = i;
+			while (i < len && is_number_char(buf[i]))
+				i++;
+			*end = i;
+			*pos = i;
+			return 1;
+		}
+		i++;
+	}
+	*pos = i;
+	return 0;
+}
+
+struct number_walk {
+	const char *buf;
+	size_t len, pos;
+};
+
+/* cJSON's tree is in document order, so the k-th number item is the k-th
+ * number token of the text. */
+static int keep_number_text(cJSON *item, struct number_walk *w)
+{
+	cJSON *child;
+	size_t start, end;
+	char *text;
+
+	for (; item; item = item->next) {
+		if (cJSON_IsNumber(item)) {
+			if (!next_number(w->buf, w->len, &w->pos, &start, &end))
+				return -EIO;
+			text = strndup(w->buf + start, end - start);
+			if (!text)
+				return -ENOMEM;
+			item->type = cJSON_Raw;
+			item->valuestring = text;
+		}
+		child = item->child;
+		if (child && keep_number_text(child, w) < 0)
+			return -EIO;
+	}
+	return 0;
+}
+
+/* ---- typed access to entries ---- */
+
+static int raw_to_ll(const cJSON *item, long long *out)
+{
+	char *end;
+	long long v;
+
+	if (!cJSON_IsRaw(item) || !item->valuestring)
+		return -EINVAL;
+	errno = 0;
+	v = strtoll(item->valuestring, &end, 10);
+	if (errno || end == item->valuestring || *end)
+		return -EINVAL;
+	*out = v;
+	return 0;
+}
+
+static int count_key(const cJSON *obj, const char *key)
+{
+	const cJSON *it;
+	int n = 0;
+
+	cJSON_ArrayForEach(it, obj)
+		if (it->string && strcmp(it->string, key) == 0)
+			n++;
+	return n;
+}
+
+static int check_entry(const cJSON *e, size_t idx, struct lf_error *err)
+{
+	const cJSON *f;
+	long long v;
+	size_t k;
+
+	if (!cJSON_IsObject(e))
+		return lf_error_set(err, EIO,
+				    "locks.json: locks[%zu] is not an object", idx);
+	for (k = 0; k < sizeof(owned_strings) / sizeof(*owned_strings); k++) {
+		const char *key = owned_strings[k];
+
+		if (count_key(e, key) > 1)
+			return lf_error_set(err, EIO,
+				"locks.json: locks[%zu] has \"%s\" twice", idx, key);
+		f = cJSON_GetObjectItemCaseSensitive(e, key);
+		if (!f && k >= 2)
+			continue;
+		if (!cJSON_IsString(f))
+			return lf_error_set(err, EIO,
+				"locks.json: locks[%zu]: \"%s\" %s", idx, key,
+				f ? "is not a string" : "is missing");
+	}
+	for (k = 0; k < sizeof(owned_integers) / sizeof(*owned_integers); k++) {
+		const char *key = owned_integers[k];
+
+		if (count_key(e, key) > 1)
+			return lf_error_set(err, EIO,
+				"locks.json: locks[%zu] has \"%s\" twice", idx, key);
+		f = cJSON_GetObjectItemCaseSensitive(e, key);
+		if (f && (raw_to_ll(f, &v) < 0 || v < 0))
+			return lf_error_set(err, EIO,
+				"locks.json: locks[%zu]: \"%s\" is not a non-negative integer",
+				idx, key);
+	}
+	if (count_key(e, "timestamp") > 1)
+		return lf_error_set(err, EIO,
+			"locks.json: locks[%zu] has \"timestamp\" twice", idx);
+	return 0;
+}
+
+static int index_entries(struct lockdoc *doc, struct lf_error *err)
+{
+	cJSON *e;
+	size_t n = 0;
+	int rc;
+
+	cJSON_ArrayForEach(e, doc->locks)
+		n++;
+	if (n > LOCKDOC_MAX_ENTRIES)
+		return lf_error_set(err, EIO,
+				    "locks.json: more than %d locks", LOCKDOC_MAX_ENTRIES);
+	doc->cap = n < 16 ? 16 : n;
+	doc->items = calloc(doc->cap, sizeof(*doc->items));
+	if (!doc->items)
+		return lf_error_set(err, ENOMEM, "out of memory");
+	cJSON_ArrayForEach(e, doc->locks) {
+		rc = check_entry(e, doc->n, err);
+		if (rc < 0)
+			return rc;
+		doc->items[doc->n++] = e;
+	}
+	return 0;
+}
+
+static int check_top(struct lockdoc *doc, struct lf_error *err)
+{
+	const cJSON *last;
+	long long v;
+
+	if (!cJSON_IsObject(doc->root))
+		return lf_error_set(err, EIO,
+				    "locks.json: the top level is not an object");
+	if (count_key(doc->root, "locks") > 1)
+		return lf_error_set(err, EIO, "locks.json: \"locks\" appears twice");
+	last = cJSON_GetObjectItemCaseSensitive(doc->root, "last_token");
+	if (last && (raw_to_ll(last, &v) < 0 || v < 0))
+		return lf_error_set(err, EIO,
+			"locks.json: \"last_token\" is not a non-negative integer");
+	doc->locks = cJSON_GetObjectItemCaseSensitive(doc->root, "locks");
+	if (!doc->locks) {
+		doc->locks = cJSON_AddArrayToObject(doc->root, "locks");
+		if (!doc->locks)
+			return lf_error_set(err, ENOMEM, "out of memory");
+	}
+	if (!cJSON_IsArray(doc->locks))
+		return lf_error_set(err, EIO,
+				    "locks.json: \"locks\" is not an array");
+	return 0;
+}
+
+static int all_whitespace(const char *buf, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		if (buf[i] != ' ' && buf[i] != '\t' && buf[i] != '\n' &&
+		    buf[i] != '\r')
+			return 0;
+	return 1;
+}
+
+static int parse_tree(const char *buf, size_t len, struct lockdoc *doc,
+		      struct lf_error *err)
+{
+	struct number_walk walk = { .buf = buf, .len = len, .pos = 0 };
+	const char *end = NULL;
+	char *copy;
+	int rc;
+
+	/* cJSON wants a terminated string to find trailing garbage. */
+	copy = malloc(len + 1);
+	if (!copy)
+		return lf_error_set(err, ENOMEM, "out of memory");
+	memcpy(copy, buf, len);
+	copy[len] = '\0';
+	doc->root = cJSON_ParseWithLengthOpts(copy, len + 1, &end, 1);
+	if (!doc->root) {
+		size_t at = end && end >= copy ? (size_t)(end - copy) : 0;
+
+		rc = lf_error_set(err, EIO,
+				  at >= len ? "locks.json: byte %zu: unexpected end of file (truncated?)"
+					    : "locks.json: byte %zu: not valid JSON",
+				  at);
+		goto out;
+	}
+	rc = keep_number_text(doc->root, &walk);
+	if (rc < 0)
+		lf_error_set(err, -rc, "locks.json: cannot keep a number's text");
+out:
+	free(copy);
+	return rc;
+}
+
+int lockdoc_parse(const char *buf, size_t len, struct lockdoc **out,
+		  struct lf_error *err)
+{
+	struct lockdoc *doc;
+	int rc;
+
+	*out = NULL;
+	if (len > LOCKDOC_MAX_BYTES)
+		return lf_error_set(err, EIO,
+				    "locks.json: %zu bytes, more than the %u allowed",
+				    len, LOCKDOC_MAX_BYTES);
+	if (all_whitespace(buf, len)) {
+		*out = lockdoc_new();
+		return *out ? 0 : lf_error_set(err, ENOMEM, "out of memory");
+	}
+	rc = check_utf8(buf, len, err);
+	if (rc == 0)
+		rc = check_structure(buf, len, err);
+	if (rc < 0)
+		return rc;
+	doc = calloc(1, sizeof(*doc));
+	if (!doc)
+		return lf_error_set(err, ENOMEM, "out of memory");
+	rc = parse_tree(buf, len, doc, err);
+	if (rc == 0)
+		rc = check_top(doc, err);
+	if (rc == 0)
+		rc = index_entries(doc, err);
+	if (rc < 0) {
+		lockdoc_free(doc);
+		return rc;
+	}
+	*out = doc;
+	return 0;
+}
+
+struct lockdoc *lockdoc_new(void)
+{
+	struct lockdoc *doc = calloc(1, sizeof(*doc));
+
+	if (!doc)
+		return NULL;
+	doc->root = cJSON_CreateObject();
+	doc->locks = doc->root ? cJSON_AddArrayToObject(doc->root, "locks") : NULL;
+	doc->cap = 16;
+	doc->items = calloc(doc->cap, sizeof(*doc->items));
+	if (!doc->locks || !doc->items) {
+		lockdoc_free(doc);
+		return NULL;
+	}
+	return doc;
+}
+
+void lockdoc_free(struct lockdoc *doc)
+{
+	if (!doc)
+		return;
+	cJSON_Delete(doc->root);
+	free(doc->items);
+	free(doc);
+}
+
+/* ---- output ---- */
+
+struct outbuf {
+	char *p;
+	size_t len, cap;
+	int failed;
+};
+
+static void out_grow(struct outbuf *o, size_t more)
+{
+	size_t cap;
+	char *p;
+
+	if (o->failed || o->len + more + 1 <= o->cap)
+		return;
+	cap = o->cap ? o->cap : 1024;
+	while (cap < o->len + more + 1)
+		cap *= 2;
+	p = realloc(o->p, cap);
+	if (!p) {
+		o->failed = 1;
+		return;
+	}
+	o->p = p;
+	o->cap = cap;
+}
+
+static void out_put(struct outbuf *o, const char *s, size_t n)
+{
+	out_grow(o, n);
+	if (o->failed)
+		return;
+	memcpy(o->p + o->len, s, n);
+	o->len += n;
+	o->p[o->len] = '\0';
+}
+
+static void out_str(struct outbuf *o, const char *s)
+{
+	out_put(o, s, strlen(s));
+}
+
+static void out_indent(struct outbuf *o, int depth)
+{
+	static const char spaces[] = "                                ";
+	size_t n = (size_t)depth * 2;
+
+	while (n > 0) {
+		size_t k = n < sizeof(spaces) - 1 ? n : sizeof(spaces) - 1;
+
+		out_put(o, spaces, k);
+		n -= k;
+	}
+}
+
+static void out_quoted(struct outbuf *o, const char *s)
+{
+	char esc[8];
+	const char *run = s;
+
+	out_put(o, "\"", 1);
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c >= 0x20 && c != '"' && c != '\\')
+			continue;
+		out_put(o, run, (size_t)(s - run));
+		switch (c) {
+		case '"': out_str(o, "\\\""); break;
+		case '\\': out_str(o, "\\\\"); break;
+		case '\n': out_str(o, "\\n"); break;
+		case '\t': out_str(o, "\\t"); break;
+		case '\r': out_str(o, "\\r"); break;
+		default:
+			snprintf(esc, sizeof(esc), "\\u%04x", c);
+			out_str(o, esc);
+		}
+		run = s + 1;
+	}
+	out_put(o, run, (size_t)(s - run));
+	out_put(o, "\"", 1);
+}
+
+static void out_value(struct outbuf *o, const cJSON *item, int depth);
+
+static void out_container(struct outbuf *o, const cJSON *item, int depth,
+			  const char *open, const char *close)
+{
+	const cJSON *c;
+
+	if (!item->child) {
+		out_str(o, open);
+		out_str(o, close);
+		return;
+	}
+	out_str(o, open);
+	out_str(o, "\n");
+	for (c = item->child; c; c = c->next) {
+		out_indent(o, depth + 1);
+		if (cJSON_IsObject(item)) {
+			out_quoted(o, c->string ? c->string : "");
+			out_str(o, ": ");
+		}
+		out_value(o, c, depth + 1);
+		out_str(o, c->next ? ",\n" : "\n");
+	}
+	out_indent(o, depth);
+	out_str(o, close);
+}
+
+static void out_value(struct outbuf *o, const cJSON *item, int depth)
+{
+	if (cJSON_IsObject(item))
+		out_container(o, item, depth, "{", "}");
+	else if (cJSON_IsArray(item))
+		out_container(o, item, depth, "[", "]");
+	else if (cJSON_IsString(item))
+		out_quoted(o, item->valuestring);
+	else if (cJSON_IsRaw(item))
+		out_str(o, item->valuestring);
+	else if (cJSON_IsTrue(item))
+		out_str(o, "true");
+	else if (cJSON_IsFalse(item))
+		out_str(o, "false");
+	else
+		out_str(o, "null");
+}
+
+char *lockdoc_serialize(const struct lockdoc *doc, size_t *len)
+{
+	struct outbuf o = { 0 };
+
+	out_value(&o, doc->root, 0);
+	out_str(&o, "\n");
+	if (o.failed) {
+		free(o.p);
+		return NULL;
+	}
+	if (len)
+		*len = o.len;
+	return o.p;
+}
+
+/* ---- entries ---- */
+
+size_t lockdoc_count(const struct lockdoc *doc)
+{
+	return doc->n;
+}
+
+static const char *get_string(const cJSON *e, const char *key)
+{
+	const cJSON *f = cJSON_GetObjectItemCaseSensitive(e, key);
+
+	return cJSON_IsString(f) ? f->valuestring : NULL;
+}
+
+static long long get_integer(const cJSON *e, const char *key, long long dflt)
+{
+	long long v;
+
+	if (raw_to_ll(cJSON_GetObjectItemCaseSensitive(e, key), &v) < 0)
+		return dflt;
+	return v;
+}
+
+void lockdoc_entry(const struct lockdoc *doc, size_t i, struct lock_entry *out)
+{
+	const cJSON *e = doc->items[i];
+	long long pid;
+
+	memset(out, 0, sizeof(*out));
+	out->resource = get_string(e, "resource");
+	out->instance = get_string(e, "instance");
+	out->timestamp = get_string(e, "timestamp");
+	out->ts_ok = out->timestamp && isotime_parse(out->timestamp, &out->ts) == 0;
+	out->acquired = get_string(e, "acquired");
+	out->token = get_integer(e, "token", 0);
+	pid = get_integer(e, "pid", 0);
+	out->pid = pid > 0 && pid <= INT_MAX ? (pid_t)pid : 0;
+	out->start_time = (unsigned long long)get_integer(e, "start_time", 0);
+	out->host = get_string(e, "host");
+	out->uid = get_integer(e, "uid", -1);
+	out->note = get_string(e, "note");
+}
+
+/* Set key in place (keeping its position) or add it at the end. */
+static int set_item(cJSON *obj, const char *key, cJSON *value)
+{
+	if (!value)
+		return -ENOMEM;
+	if (cJSON_GetObjectItemCaseSensitive(obj, key))
+		return cJSON_ReplaceItemInObjectCaseSensitive(obj, key, value) ?
+			0 : -ENOMEM;
+	return cJSON_AddItemToObject(obj, key, value) ? 0 : -ENOMEM;
+}
+
+static int set_string(cJSON *obj, const char *key, const char *value)
+{
+	if (!value) {
+		cJSON_DeleteItemFromObjectCaseSensitive(obj, key);
+		return 0;
+	}
+	return set_item(obj, key, cJSON_CreateString(value));
+}
+
+static int set_integer(cJSON *obj, const char *key, long long value)
+{
+	char text[32];
+
+	snprintf(text, sizeof(text), "%lld", value);
+	return set_item(obj, key, cJSON_CreateRaw(text));
+}
+
+static int set_time(cJSON *obj, const char *key, time_t t)
+{
+	char text[ISOTIME_MAX];
+
+	isotime_format(t, text);
+	return set_string(obj, key, text);
+}
+
+static int write_fields(cJSON *e, const struct lock_fields *f)
+{
+	int rc = 0;
+
+	rc |= set_time(e, "timestamp", f->timestamp);
+	rc |= set_string(e, "instance", f->instance);
+	rc |= set_time(e, "acquired", f->acquired);
+	rc |= set_integer(e, "token", f->token);
+	if (f->pid > 0) {
+		rc |= set_integer(e, "pid", f->pid);
+		rc |= set_integer(e, "start_time", (long long)f->start_time);
+	} else {
+		cJSON_DeleteItemFromObjectCaseSensitive(e, "pid");
+		cJSON_DeleteItemFromObjectCaseSensitive(e, "start_time");
+	}
+	rc |= set_string(e, "host", f->host);
+	if (f->uid >= 0)
+		rc |= set_integer(e, "uid", f->uid);
+	else
+		cJSON_DeleteItemFromObjectCaseSensitive(e, "uid");
+	rc |= set_string(e, "note", f->note);
+	return rc ? -ENOMEM : 0;
+}
+
+static int push_item(struct lockdoc *doc, cJSON *e)
+{
+	cJSON **items;
+
+	if (doc->n == doc->cap) {
+		items = realloc(doc->items, doc->cap * 2 * sizeof(*items));
+		if (!items)
+			return -ENOMEM;
+		doc->items = items;
+		doc->cap *= 2;
+	}
+	doc->items[doc->n++] = e;
+	return 0;
+}
+
+int lockdoc_append(struct lockdoc *doc, const char *resource,
+		   const struct lock_fields *f)
+{
+	cJSON *e;
+	int rc;
+
+	if (doc->n >= LOCKDOC_MAX_ENTRIES)
+		return -E2BIG;
+	e = cJSON_CreateObject();
+	if (!e)
+		return -ENOMEM;
+	/* The proposal's three fields first, in the proposal's order. */
+	rc = set_string(e, "resource", resource);
+	if (rc == 0)
+		rc = write_fields(e, f);
+	if (rc == 0)
+		rc = push_item(doc, e);
+	if (rc < 0) {
+		cJSON_Delete(e);
+		return rc;
+	}
+	if (!cJSON_AddItemToArray(doc->locks, e)) {
+		doc->n--;
+		cJSON_Delete(e);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+int lockdoc_replace(struct lockdoc *doc, size_t i, const struct lock_fields *f)
+{
+	return write_fields(doc->items[i], f);
+}
+
+int lockdoc_touch(struct lockdoc *doc, size_t i, time_t timestamp)
+{
+	return set_time(doc->items[i], "timestamp", timestamp);
+}
+
+int lockdoc_set_note(struct lockdoc *doc, size_t i, const char *note)
+{
+	return set_string(doc->items[i], "note", note);
+}
+
+void lockdoc_remove(struct lockdoc *doc, size_t i)
+{
+	cJSON *e = doc->items[i];
+
+	memmove(doc->items + i, doc->items + i + 1,
+		(doc->n - i - 1) * sizeof(*doc->items));
+	doc->n--;
+	cJSON_Delete(cJSON_DetachItemViaPointer(doc->locks, e));
+}
+
+long long lockdoc_next_token(struct lockdoc *doc)
+{
+	long long max = get_integer(doc->root, "last_token", 0);
+	size_t i;
+
+	for (i = 0; i < doc->n; i++) {
+		long long t = get_integer(doc->items[i], "token", 0);
+
+		if (t > max)
+			max = t;
+	}
+	if (max == LLONG_MAX)
+		return -EOVERFLOW;
+	if (set_integer(doc->root, "last_token", max + 1) < 0)
+		return -ENOMEM;
+	return max + 1;
+}

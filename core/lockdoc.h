@@ -1,0 +1,101 @@
+/* lockdoc.h - locks.json in memory: parse, inspect, edit, serialize.
+ *
+ * The document is kept whole, so every field and entry lockfs does not own
+ * survives a round trip unchanged and in order (numbers keep their exact
+ * source text).  lockfs owns, in each entry: resource, instance, timestamp,
+ * acquired, token, pid, start_time, host, uid, note; and at top level:
+ * "locks" and "last_token".
+ *
+ * Parsing refuses, with the byte offset and what is wrong: non-UTF-8 bytes,
+ * nesting deeper than LOCKDOC_MAX_DEPTH, more than LOCKDOC_MAX_BYTES, JSON
+ * syntax errors, a top level that is not an object, "locks" that is not an
+ * array, an entry that is not an object or lacks a string "resource" or
+ * "instance", a lockfs-owned field of the wrong type.  An empty or
+ * all-whitespace file is an empty store.  An unreadable timestamp is not a
+ * parse error: the entry is kept and reported as such (ts_ok false).
+ */
+#ifndef LOCKFS_LOCKDOC_H
+#define LOCKFS_LOCKDOC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+#include <time.h>
+
+#include "error.h"
+
+#define LOCKDOC_MAX_BYTES (16u * 1024 * 1024)
+#define LOCKDOC_MAX_DEPTH 32
+#define LOCKDOC_MAX_ENTRIES 100000
+#define NOTE_MAX_LEN 200
+
+struct lockdoc;
+
+/* A read-only view of one entry; strings point into the document and stay
+ * valid until it is edited or freed.  Absent optional fields: NULL / 0 / -1. */
+struct lock_entry {
+	const char *resource;
+	const char *instance;
+	const char *timestamp;		/* NULL when missing or not a string */
+	time_t ts;			/* parsed timestamp when ts_ok */
+	bool ts_ok;
+	const char *acquired;
+	long long token;		/* 0: none */
+	pid_t pid;			/* 0: none */
+	unsigned long long start_time;
+	const char *host;
+	long long uid;			/* -1: unknown */
+	const char *note;
+};
+
+int lockdoc_parse(const char *buf, size_t len, struct lockdoc **out,
+		  struct lf_error *err);
+
+/* An empty store ({"locks": []}). */
+struct lockdoc *lockdoc_new(void);
+
+void lockdoc_free(struct lockdoc *doc);
+
+/* Serialize (indented, trailing newline) into a malloc'd string. */
+char *lockdoc_serialize(const struct lockdoc *doc, size_t *len);
+
+size_t lockdoc_count(const struct lockdoc *doc);
+
+/* Fill *out for entry i (i < lockdoc_count()). */
+void lockdoc_entry(const struct lockdoc *doc, size_t i, struct lock_entry *out);
+
+/* What a new or changed entry records about its holder. */
+struct lock_fields {
+	const char *instance;
+	time_t timestamp;
+	time_t acquired;
+	long long token;
+	pid_t pid;			/* 0: not recorded */
+	unsigned long long start_time;
+	const char *host;		/* NULL: not recorded */
+	long long uid;			/* -1: not recorded */
+	const char *note;		/* NULL: none */
+};
+
+/* Append a new entry for resource.  -ENOMEM, -E2BIG past MAX_ENTRIES. */
+int lockdoc_append(struct lockdoc *doc, const char *resource,
+		   const struct lock_fields *f);
+
+/* Give entry i to a new holder in place (take-over): every lockfs-owned
+ * field is rewritten, fields lockfs does not own stay. */
+int lockdoc_replace(struct lockdoc *doc, size_t i, const struct lock_fields *f);
+
+/* Move entry i's timestamp (renewal). */
+int lockdoc_touch(struct lockdoc *doc, size_t i, time_t timestamp);
+
+/* Set or clear (note NULL) entry i's note. */
+int lockdoc_set_note(struct lockdoc *doc, size_t i, const char *note);
+
+void lockdoc_remove(struct lockdoc *doc, size_t i);
+
+/* The next fencing token: one more than both the stored counter and every
+ * token in the store, so tokens keep growing even if the counter is lost.
+ * Records it as the new counter.  Negative errno on failure. */
+long long lockdoc_next_token(struct lockdoc *doc);
+
+#endif

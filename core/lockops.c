@@ -1,0 +1,739 @@
+/* lockops.c - the lock operations: acquire, renew, release, note, clear,
+ * check and list; see lockops.h.
+ *
+ * Every mutating operation is one store transaction whose apply step does,
+ * in order: look up the entries of each named resource, work out their
+ * state (policy_staleness, policy_state), ask policy_decide, and only when
+ * every answer allows it edit the document.  Events are logged from the
+ * commit hook, under the store lock, so the log's order is the commit
+ * order.
+ */
+#include "lockops.h"
+
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include "eventlog.h"
+#include "names.h"
+
+/* ---- looking at entries ---- */
+
+/* Remembers a few holder processes per operation so that listing many
+ * locks of one agent reads its /proc entry once. */
+struct alive_memo {
+	struct {
+		pid_t pid;
+		unsigned long long start;
+		int alive;
+	} slot[8];
+	unsigned next;
+};
+
+static int holder_alive(const struct project *p, const struct lock_entry *e,
+			struct alive_memo *memo)
+{
+	unsigned i;
+	int alive;
+
+	if (e->pid <= 0 || !e->host || strcmp(e->host, identity_hostname()) != 0)
+		return -1;
+	for (i = 0; i < 8; i++)
+		if (memo->slot[i].pid == e->pid &&
+		    memo->slot[i].start == e->start_time)
+			return memo->slot[i].alive;
+	alive = identity_holder_alive(p->proc_root, e->pid, e->start_time);
+	i = memo->next++ % 8;
+	memo->slot[i].pid = e->pid;
+	memo->slot[i].start = e->start_time;
+	memo->slot[i].alive = alive;
+	return alive;
+}
+
+static void make_view(const struct project *p, const struct lf_config *cfg,
+		      const struct lockdoc *doc, size_t i, time_t now,
+		      struct alive_memo *memo, struct lock_view *v)
+{
+	memset(v, 0, sizeof(*v));
+	lockdoc_entry(doc, i, &v->e);
+	v->stale = policy_staleness(&v->e, now, cfg->stale_seconds,
+				    holder_alive(p, &v->e, memo));
+	v->age = policy_age(&v->e, now);
+	v->name_known = nameset_contains(cfg->names, v->e.resource);
+}
+
+/* ---- a set of strings, to flag duplicate resources in O(n) ---- */
+
+static uint64_t hash_str(const char *s)
+{
+	uint64_t h = 1469598103934665603ULL;
+
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+	return h;
+}
+
+/* Insert s; returns 1 if it was already there, 0 if added. */
+static int seen_before(const char **table, size_t cap, const char *s)
+{
+	size_t i = (size_t)hash_str(s) & (cap - 1);
+
+	while (table[i]) {
+		if (strcmp(table[i], s) == 0)
+			return 1;
+		i = (i + 1) & (cap - 1);
+	}
+	table[i] = s;
+	return 0;
+}
+
+int lockops_list(struct project *p, time_t now, struct lock_list *out,
+		 struct lf_error *err)
+{
+	const struct lf_config *cfg;
+	const struct lockdoc *doc;
+	struct alive_memo memo = { 0 };
+	const char **seen;
+	size_t i, cap = 16;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	out->now = now;
+	rc = project_config(p, &cfg, err);
+	if (rc == 0)
+		rc = store_read(p->store, &doc, err);
+	if (rc < 0)
+		return rc;
+	out->n = lockdoc_count(doc);
+	while (cap < 2 * out->n)
+		cap *= 2;
+	out->v = calloc(out->n ? out->n : 1, sizeof(*out->v));
+	seen = calloc(cap, sizeof(*seen));
+	if (!out->v || !seen) {
+		free(seen);
+		lock_list_free(out);
+		return lf_error_set(err, ENOMEM, "out of memory");
+	}
+	for (i = 0; i < out->n; i++) {
+		make_view(p, cfg, doc, i, now, &memo, &out->v[i]);
+		out->v[i].duplicate = seen_before(seen, cap, out->v[i].e.resource);
+	}
+	free(seen);
+	return 0;
+}
+
+void lock_list_free(struct lock_list *list)
+{
+	free(list->v);
+	list->v = NULL;
+	list->n = 0;
+}
+
+static ssize_t find_first(const struct lockdoc *doc, const char *name)
+{
+	struct lock_entry e;
+	size_t i, n = lockdoc_count(doc);
+
+	for (i = 0; i < n; i++) {
+		lockdoc_entry(doc, i, &e);
+		if (strcmp(e.resource, name) == 0)
+			return (ssize_t)i;
+	}
+	return -1;
+}
+
+int lockops_find(struct project *p, const char *name, time_t now,
+		 struct lock_view *out, struct lf_error *err)
+{
+	const struct lf_config *cfg;
+	const struct lockdoc *doc;
+	struct alive_memo memo = { 0 };
+	ssize_t i;
+	int rc;
+
+	rc = project_config(p, &cfg, err);
+	if (rc == 0)
+		rc = store_read(p->store, &doc, err);
+	if (rc < 0)
+		return rc;
+	i = find_first(doc, name);
+	if (i < 0)
+		return lf_error_set(err, ENOENT, "%s is not locked", name);
+	make_view(p, cfg, doc, (size_t)i, now, &memo, out);
+	return 0;
+}
+
+/* ---- requests ---- */
+
+static int check_names(const struct lf_config *cfg, enum lock_request req,
+		       const char *const *names, size_t n, struct lf_error *err)
+{
+	char near[NAME_MAX_LEN + 1];
+	size_t i, j;
+
+	if (n == 0)
+		return lf_error_set(err, EINVAL, "no resource named");
+	for (i = 0; i < n; i++) {
+		for (j = 0; j < i; j++)
+			if (strcmp(names[i], names[j]) == 0)
+				return lf_error_set(err, EINVAL,
+						    "%s is named twice", names[i]);
+		if (req == REQ_UNLINK) {
+			if (!names[i][0])
+				return lf_error_set(err, EINVAL, "empty resource name");
+			continue;
+		}
+		if (nameset_contains(cfg->names, names[i]))
+			continue;
+		if (nameset_nearest(cfg->names, names[i], near, sizeof(near)))
+			return lf_error_set(err, EINVAL,
+				"\"%.80s\" is not a resource name of this project; did you mean %s?",
+				names[i], near);
+		return lf_error_set(err, EINVAL,
+				    "\"%.80s\" is not a resource name of this project",
+				    names[i]);
+	}
+	return 0;
+}
+
+/* Notes are shown on one line of a dashboard: no control characters, no
+ * invalid UTF-8 (cJSON would write it out as it is), bounded length. */
+static char *clean_note(const char *note)
+{
+	size_t len = strlen(note), i, o = 0;
+	char *out = malloc(NOTE_MAX_LEN + 1);
+
+	if (!out)
+		return NULL;
+	while (len > 0 && (note[len - 1] == '\n' || note[len - 1] == '\r'))
+		len--;
+	for (i = 0; i < len && o < NOTE_MAX_LEN;) {
+		unsigned char c = (unsigned char)note[i];
+		size_t k = 1;
+
+		if (c >= 0x80) {
+			k = (c & 0xe0) == 0xc0 ? 2 : (c & 0xf0) == 0xe0 ? 3 :
+			    (c & 0xf8) == 0xf0 ? 4 : 0;
+			for (size_t j = 1; k && j < k; j++)
+				if (i + j >= len ||
+				    ((unsigned char)note[i + j] & 0xc0) != 0x80)
+					k = 0;
+			if (k == 0 || o + k > NOTE_MAX_LEN) {
+				out[o++] = '?';
+				i += k ? k : 1;
+				continue;
+			}
+			memcpy(out + o, note + i, k);
+			o += k;
+			i += k;
+			continue;
+		}
+		out[o++] = c < 0x20 || c == 0x7f ? ' ' : (char)c;
+		i++;
+	}
+	out[o] = '\0';
+	return out;
+}
+
+struct request {
+	struct project *p;
+	const struct holder *caller;
+	enum lock_request req;
+	const char *const *names;
+	size_t n;
+	const char *note;
+	time_t now;
+	unsigned stale_seconds;
+	struct lock_outcome *out;
+	struct event *events;
+	size_t nevents;
+	int error;		/* first refusal, positive errno */
+};
+
+static int state_rank(enum lock_state s)
+{
+	switch (s) {
+	case LOCK_OTHER_LIVE:
+		return 3;
+	case LOCK_OTHER_STALE:
+		return 2;
+	case LOCK_MINE:
+		return 1;
+	case LOCK_ABSENT:
+		break;
+	}
+	return 0;
+}
+
+/* The state of a resource is the most restrictive state of its entries
+ * (another writer may have added duplicates); *first is its first entry. */
+static enum lock_state resource_state(struct request *r,
+				      const struct lockdoc *doc,
+				      const char *name, ssize_t *first,
+				      struct lock_outcome *o)
+{
+	enum lock_state worst = LOCK_ABSENT, s;
+	struct alive_memo memo = { 0 };
+	struct lock_entry e;
+	enum stale_reason why;
+	size_t i, n = lockdoc_count(doc);
+
+	*first = -1;
+	for (i = 0; i < n; i++) {
+		lockdoc_entry(doc, i, &e);
+		if (strcmp(e.resource, name) != 0)
+			continue;
+		if (*first < 0)
+			*first = (ssize_t)i;
+		why = policy_staleness(&e, r->now, r->stale_seconds,
+				       holder_alive(r->p, &e, &memo));
+		s = policy_state(&e, r->caller->instance, why);
+		if (*first != (ssize_t)i && state_rank(s) <= state_rank(worst))
+			continue;
+		worst = s;
+		snprintf(o->holder, sizeof(o->holder), "%s", e.instance);
+		snprintf(o->since, sizeof(o->since), "%s",
+			 e.ts_ok && e.timestamp ? e.timestamp : "");
+		o->age = policy_age(&e, r->now);
+		o->stale = why;
+		o->holder_token = e.token;
+	}
+	return worst;
+}
+
+/* Entries of name after the first one go (from the end, so indices hold). */
+static void remove_duplicates(struct lockdoc *doc, const char *name,
+			      size_t first)
+{
+	struct lock_entry e;
+	size_t i = lockdoc_count(doc);
+
+	while (i-- > first + 1) {
+		lockdoc_entry(doc, i, &e);
+		if (strcmp(e.resource, name) == 0)
+			lockdoc_remove(doc, i);
+	}
+}
+
+static void remove_all(struct lockdoc *doc, const char *name)
+{
+	struct lock_entry e;
+	size_t i = lockdoc_count(doc);
+
+	while (i-- > 0) {
+		lockdoc_entry(doc, i, &e);
+		if (strcmp(e.resource, name) == 0)
+			lockdoc_remove(doc, i);
+	}
+}
+
+static struct lock_fields caller_fields(const struct request *r,
+					long long token, const char *note)
+{
+	const struct holder *h = r->caller;
+
+	return (struct lock_fields){
+		.instance = h->instance,
+		.timestamp = r->now,
+		.acquired = r->now,
+		.token = token,
+		.pid = h->pid,
+		.start_time = h->start_time,
+		.host = h->host[0] ? h->host : NULL,
+		.uid = (long long)h->uid,
+		.note = note,
+	};
+}
+
+static void add_event(struct request *r, const char *what, const char *name,
+		      long long token, const struct lock_outcome *o)
+{
+	struct event *ev = &r->events[r->nevents++];
+
+	*ev = (struct event){
+		.time = r->now, .event = what, .resource = name,
+		.instance = r->caller->instance, .token = token,
+	};
+	if (o && o->holder[0] && strcmp(o->holder, r->caller->instance) != 0) {
+		ev->previous = o->holder;
+		ev->previous_token = o->holder_token;
+	}
+}
+
+/* A renewal by a new holder process of the same instance (an agent that
+ * restarted with the same LOCKFS_INSTANCE) must record the new process,
+ * or the lock would stay "holder-exited" however often it is renewed. */
+static int renew(struct request *r, struct lockdoc *doc, size_t i,
+		 const char *note)
+{
+	struct lock_fields f;
+	struct lock_entry e;
+	int rc;
+
+	lockdoc_entry(doc, i, &e);
+	if (r->caller->pid <= 0 || (e.pid == r->caller->pid &&
+				    e.start_time == r->caller->start_time))
+		rc = lockdoc_touch(doc, i, r->now);
+	else {
+		f = caller_fields(r, e.token, note ? note : e.note);
+		if (e.acquired && isotime_parse(e.acquired, &f.acquired) < 0)
+			f.acquired = r->now;
+		rc = lockdoc_replace(doc, i, &f);
+	}
+	if (rc == 0 && note)
+		rc = lockdoc_set_note(doc, i, note);
+	return rc;
+}
+
+static int apply_take(struct request *r, struct lockdoc *doc, size_t k,
+		      ssize_t first, const char *note)
+{
+	struct lock_outcome *o = &r->out[k];
+	const char *name = r->names[k];
+	struct lock_fields f;
+	long long token;
+	int rc;
+
+	if (o->action == ACT_RENEW) {
+		remove_duplicates(doc, name, (size_t)first);
+		return renew(r, doc, (size_t)first, note);
+	}
+	token = lockdoc_next_token(doc);
+	if (token < 0)
+		return (int)token;
+	f = caller_fields(r, token, note);
+	if (o->action == ACT_ACQUIRE) {
+		rc = lockdoc_append(doc, name, &f);
+	} else {
+		remove_duplicates(doc, name, (size_t)first);
+		rc = lockdoc_replace(doc, (size_t)first, &f);
+	}
+	if (rc == 0)
+		add_event(r, policy_action_name(o->action), name, token, o);
+	o->token = token;
+	return rc;
+}
+
+static int apply_request(struct lockdoc *doc, void *arg, struct lf_error *err)
+{
+	struct request *r = arg;
+	ssize_t *first;
+	struct decision d;
+	char *note = NULL;
+	size_t k;
+	int rc = 0, changed = 0;
+
+	first = calloc(r->n, sizeof(*first));
+	if (!first)
+		return lf_error_set(err, ENOMEM, "out of memory");
+	r->nevents = 0;
+	r->error = 0;
+	for (k = 0; k < r->n; k++) {
+		struct lock_outcome *o = &r->out[k];
+
+		memset(o, 0, sizeof(*o));
+		o->state = resource_state(r, doc, r->names[k], &first[k], o);
+		d = policy_decide(r->req, o->state, r->caller->force);
+		o->action = d.action;
+		o->error = d.error;
+		if (d.action == ACT_DENY && !r->error)
+			r->error = d.error;
+		o->token = o->state == LOCK_MINE ? o->holder_token : 0;
+	}
+	/* Taking is all or nothing; releasing goes resource by resource. */
+	if (r->error && r->req != REQ_UNLINK)
+		goto out;
+	if (r->note) {
+		note = clean_note(r->note);
+		if (!note) {
+			rc = lf_error_set(err, ENOMEM, "out of memory");
+			goto out;
+		}
+	}
+	for (k = 0; k < r->n && rc == 0; k++) {
+		struct lock_outcome *o = &r->out[k];
+
+		if (o->action == ACT_DENY)
+			continue;
+		changed = 1;
+		if (r->req != REQ_UNLINK) {
+			rc = apply_take(r, doc, k, first[k], note);
+			continue;
+		}
+		remove_all(doc, r->names[k]);
+		add_event(r, policy_action_name(o->action), r->names[k],
+			  o->state == LOCK_MINE ? o->holder_token : 0, o);
+		o->token = 0;
+	}
+	if (rc < 0)
+		rc = lf_error_set(err, -rc, "cannot update the store: %s",
+				  strerror(-rc));
+out:
+	free(note);
+	free(first);
+	return rc < 0 ? rc : changed;
+}
+
+static void log_events(void *arg)
+{
+	struct request *r = arg;
+	size_t i;
+
+	for (i = 0; i < r->nevents; i++)
+		eventlog_append(r->p->events_path, &r->events[i]);
+}
+
+static const char *state_words(const struct lock_outcome *o)
+{
+	return o->state == LOCK_OTHER_STALE ? "stale lock" : "lock";
+}
+
+/* One sentence for the first refusal, naming resource, holder and age. */
+static int refusal(const struct request *r, struct lf_error *err)
+{
+	size_t k;
+
+	for (k = 0; k < r->n; k++) {
+		const struct lock_outcome *o = &r->out[k];
+
+		if (o->action != ACT_DENY)
+			continue;
+		if (o->error == ENOENT)
+			return lf_error_set(err, ENOENT, "%s is not locked",
+					    r->names[k]);
+		if (o->state == LOCK_MINE)
+			return lf_error_set(err, o->error,
+					    "%s is already locked by you (%s)",
+					    r->names[k], o->holder);
+		return lf_error_set(err, o->error,
+			"%s is held by %s since %s (%lld min ago)%s%s%s",
+			r->names[k], o->holder, o->since[0] ? o->since : "an unreadable time",
+			o->age / 60, o->state == LOCK_OTHER_STALE ? "; that " : "",
+			o->state == LOCK_OTHER_STALE ? state_words(o) : "",
+			o->state == LOCK_OTHER_STALE ? " can be overridden with force" : "");
+	}
+	return 0;
+}
+
+int lockops_request(struct project *p, const struct holder *caller,
+		    enum lock_request req, const char *const *names, size_t n,
+		    const char *note, time_t now, struct lock_outcome *out,
+		    struct lf_error *err)
+{
+	const struct lf_config *cfg;
+	struct request r = {
+		.p = p, .caller = caller, .req = req, .names = names, .n = n,
+		.note = note, .now = now, .out = out,
+	};
+	struct store_txn txn = {
+		.apply = apply_request, .committed = log_events, .arg = &r,
+	};
+	int rc;
+
+	rc = project_config(p, &cfg, err);
+	if (rc == 0)
+		rc = check_names(cfg, req, names, n, err);
+	if (rc < 0)
+		return rc;
+	r.stale_seconds = cfg->stale_seconds;
+	if (!r.out)
+		r.out = calloc(n, sizeof(*r.out));
+	r.events = calloc(n, sizeof(*r.events));
+	if (!r.out || !r.events) {
+		rc = lf_error_set(err, ENOMEM, "out of memory");
+		goto out;
+	}
+	rc = store_transact(p->store, &txn, err);
+	if (rc == 0 && r.error)
+		rc = refusal(&r, err);
+out:
+	if (r.out != out)
+		free(r.out);
+	free(r.events);
+	return rc;
+}
+
+/* ---- notes, clear, check ---- */
+
+struct note_txn {
+	struct request r;
+	const char *name;
+	char *note;
+};
+
+static int apply_note(struct lockdoc *doc, void *arg, struct lf_error *err)
+{
+	struct note_txn *t = arg;
+	struct lock_outcome o = { 0 };
+	ssize_t first;
+	enum lock_state s;
+
+	s = resource_state(&t->r, doc, t->name, &first, &o);
+	if (s == LOCK_ABSENT)
+		return lf_error_set(err, ENOENT, "%s is not locked", t->name);
+	if (s != LOCK_MINE)
+		return lf_error_set(err, EEXIST, "%s is held by %s", t->name,
+				    o.holder);
+	if (lockdoc_set_note(doc, (size_t)first, t->note[0] ? t->note : NULL) < 0)
+		return lf_error_set(err, ENOMEM, "out of memory");
+	return 1;
+}
+
+int lockops_set_note(struct project *p, const struct holder *caller,
+		     const char *name, const char *note, time_t now,
+		     struct lf_error *err)
+{
+	const struct lf_config *cfg;
+	struct note_txn t = {
+		.r = { .p = p, .caller = caller, .now = now },
+		.name = name,
+	};
+	struct store_txn txn = { .apply = apply_note, .arg = &t };
+	int rc;
+
+	rc = project_config(p, &cfg, err);
+	if (rc < 0)
+		return rc;
+	t.r.stale_seconds = cfg->stale_seconds;
+	t.note = clean_note(note);
+	if (!t.note)
+		return lf_error_set(err, ENOMEM, "out of memory");
+	rc = store_transact(p->store, &txn, err);
+	free(t.note);
+	return rc;
+}
+
+struct clear_txn {
+	struct project *p;
+	const struct holder *caller;
+	bool stale_only;
+	time_t now;
+	unsigned stale_seconds;
+	size_t cleared;
+};
+
+static int apply_clear(struct lockdoc *doc, void *arg, struct lf_error *err)
+{
+	struct clear_txn *t = arg;
+	struct alive_memo memo = { 0 };
+	struct lock_entry e;
+	size_t i = lockdoc_count(doc);
+
+	(void)err;	/* removing entries cannot fail */
+	t->cleared = 0;
+	while (i-- > 0) {
+		lockdoc_entry(doc, i, &e);
+		if (t->stale_only &&
+		    policy_staleness(&e, t->now, t->stale_seconds,
+				     holder_alive(t->p, &e, &memo)) == STALE_NONE)
+			continue;
+		lockdoc_remove(doc, i);
+		t->cleared++;
+	}
+	return t->cleared > 0;
+}
+
+static void log_clear(void *arg)
+{
+	struct clear_txn *t = arg;
+	struct event ev = {
+		.time = t->now,
+		.event = t->stale_only ? "clear-stale" : "clear",
+		.instance = t->caller->instance,
+		.count = (long long)t->cleared,
+	};
+
+	eventlog_append(t->p->events_path, &ev);
+}
+
+int lockops_clear(struct project *p, const struct holder *caller,
+		  bool stale_only, time_t now, size_t *cleared,
+		  struct lf_error *err)
+{
+	const struct lf_config *cfg;
+	struct clear_txn t = {
+		.p = p, .caller = caller, .stale_only = stale_only, .now = now,
+	};
+	struct store_txn txn = {
+		.apply = apply_clear, .committed = log_clear, .arg = &t,
+	};
+	int rc;
+
+	rc = project_config(p, &cfg, err);
+	if (rc < 0)
+		return rc;
+	t.stale_seconds = cfg->stale_seconds;
+	rc = store_transact(p->store, &txn, err);
+	if (cleared)
+		*cleared = rc == 0 ? t.cleared : 0;
+	return rc;
+}
+
+int lockops_check(struct project *p, const char *name, long long token,
+		  time_t now, struct lock_view *out, struct lf_error *err)
+{
+	struct lock_view v;
+	int rc;
+
+	rc = lockops_find(p, name, now, &v, err);
+	if (rc < 0)
+		return rc;
+	if (out)
+		*out = v;
+	if (v.e.token != token)
+		return lf_error_set(err, EEXIST,
+				    "%s is now held by %s with token %lld, not %lld",
+				    name, v.e.instance, v.e.token, token);
+	if (v.stale != STALE_NONE)
+		return lf_error_set(err, ESTALE,
+				    "%s (token %lld) is still yours but stale (%s): renew it",
+				    name, token, policy_stale_reason_name(v.stale));
+	return 0;
+}
+
+/* ---- the lock file's content ---- */
+
+static void add_string_or_null(cJSON *o, const char *key, const char *s)
+{
+	if (s)
+		cJSON_AddStringToObject(o, key, s);
+	else
+		cJSON_AddNullToObject(o, key);
+}
+
+char *lockops_view_json(const struct lock_view *v, size_t *len)
+{
+	const char *reason = policy_stale_reason_name(v->stale);
+	char *text, *line = NULL;
+	cJSON *o = cJSON_CreateObject();
+
+	if (!o)
+		return NULL;
+	cJSON_AddStringToObject(o, "resource", v->e.resource);
+	cJSON_AddStringToObject(o, "instance", v->e.instance);
+	add_string_or_null(o, "timestamp", v->e.timestamp);
+	add_string_or_null(o, "acquired", v->e.acquired);
+	cJSON_AddNumberToObject(o, "age_seconds", (double)v->age);
+	cJSON_AddBoolToObject(o, "stale", v->stale != STALE_NONE);
+	add_string_or_null(o, "stale_reason", reason);
+	cJSON_AddNumberToObject(o, "token", (double)v->e.token);
+	add_string_or_null(o, "note", v->e.note);
+	if (v->e.pid > 0)
+		cJSON_AddNumberToObject(o, "pid", (double)v->e.pid);
+	else
+		cJSON_AddNullToObject(o, "pid");
+	add_string_or_null(o, "host", v->e.host);
+	cJSON_AddBoolToObject(o, "known_name", v->name_known);
+	text = cJSON_PrintUnformatted(o);
+	cJSON_Delete(o);
+	if (text && asprintf(&line, "%s\n", text) < 0)
+		line = NULL;
+	free(text);
+	if (line && len)
+		*len = strlen(line);
+	return line;
+}

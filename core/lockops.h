@@ -1,0 +1,98 @@
+/* lockops.h - the lock operations every front end calls.
+ *
+ * Each function is one store transaction (or one consistent read) that
+ * applies policy.h to the current store: validate the names, find the
+ * entries, ask the policy, edit, commit, log.  The mount's handlers and the
+ * lockfs subcommands are thin translations of these calls.
+ *
+ * Requests that take locks (REQ_CREATE, REQ_CREATE_EXCL, REQ_OPEN_WRITE)
+ * are all-or-nothing: either every named lock is granted in one commit or
+ * the store is left untouched.  Releases (REQ_UNLINK) are decided per
+ * resource, so a caller always gets back what is still its own even when
+ * one of its locks was overridden meanwhile.
+ *
+ * Return values: 0, or the negative errno of the first refusal: -EINVAL a
+ * name outside the project's set (err names the nearest valid one),
+ * -EEXIST held by another (outcome.state says live or stale), -EBUSY
+ * another's live lock on release, -ENOENT not locked, -EIO unreadable
+ * store, -EAGAIN store lock deadline.
+ */
+#ifndef LOCKFS_LOCKOPS_H
+#define LOCKFS_LOCKOPS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <time.h>
+
+#include "identity.h"
+#include "isotime.h"
+#include "lockdoc.h"
+#include "policy.h"
+#include "project.h"
+
+/* An entry with everything derived from it at one instant. */
+struct lock_view {
+	struct lock_entry e;
+	enum stale_reason stale;
+	long long age;			/* seconds */
+	bool name_known;		/* in the project's set of names */
+	bool duplicate;			/* an earlier entry has the same resource */
+};
+
+/* Snapshot of the store.  Strings borrow from the project's cached
+ * document: valid until the next call on the project. */
+struct lock_list {
+	struct lock_view *v;
+	size_t n;
+	time_t now;
+};
+
+int lockops_list(struct project *p, time_t now, struct lock_list *out,
+		 struct lf_error *err);
+void lock_list_free(struct lock_list *list);
+
+/* The first entry for name, or -ENOENT. */
+int lockops_find(struct project *p, const char *name, time_t now,
+		 struct lock_view *out, struct lf_error *err);
+
+/* What happened to one resource of a request. */
+struct lock_outcome {
+	enum lock_action action;
+	int error;			/* positive errno when refused */
+	enum lock_state state;		/* as found */
+	long long token;		/* the caller's token afterwards, 0: none */
+	/* the holder found (the one in the way, or the one displaced) */
+	char holder[INSTANCE_MAX_LEN + 1];
+	char since[ISOTIME_MAX];	/* its timestamp ("" if unreadable) */
+	long long age;
+	enum stale_reason stale;
+	long long holder_token;
+};
+
+/* Apply req to every name.  out has n slots (may be NULL).  note (NULL: keep)
+ * is stored on locks that are acquired, taken over or renewed. */
+int lockops_request(struct project *p, const struct holder *caller,
+		    enum lock_request req, const char *const *names, size_t n,
+		    const char *note, time_t now, struct lock_outcome *out,
+		    struct lf_error *err);
+
+/* Store a one-line note on a lock the caller holds (control characters
+ * become spaces, cut at NOTE_MAX_LEN).  -ENOENT absent, -EEXIST another's. */
+int lockops_set_note(struct project *p, const struct holder *caller,
+		     const char *name, const char *note, time_t now,
+		     struct lf_error *err);
+
+/* Remove every entry (stale_only: only the stale ones); logged. */
+int lockops_clear(struct project *p, const struct holder *caller,
+		  bool stale_only, time_t now, size_t *cleared,
+		  struct lf_error *err);
+
+/* Does the acquisition with this token still hold name?  0 yes and live,
+ * -ESTALE yes but stale (renew it), -ENOENT/-EEXIST no. */
+int lockops_check(struct project *p, const char *name, long long token,
+		  time_t now, struct lock_view *out, struct lf_error *err);
+
+/* The lock file's content: one JSON object and a newline (malloc'd). */
+char *lockops_view_json(const struct lock_view *v, size_t *len);
+
+#endif

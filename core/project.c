@@ -1,0 +1,208 @@
+/* project.c - paths of a project's lock files, and the open handle that
+ * owns its store and configuration; see project.h. */
+#include "project.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+int project_discover(const char *start, char *root, size_t rootlen,
+		     struct lf_error *err)
+{
+	char dir[PATH_MAX], probe[PATH_MAX + 8];
+	struct stat sb;
+	char *slash;
+
+	if (!realpath(start, dir))
+		return lf_error_set(err, errno, "%s: %s", start, strerror(errno));
+	for (;;) {
+		snprintf(probe, sizeof(probe), "%s/.locks", strcmp(dir, "/") ? dir : "");
+		if (stat(probe, &sb) == 0 && S_ISDIR(sb.st_mode))
+			break;
+		slash = strrchr(dir, '/');
+		if (!slash || slash == dir) {
+			if (!realpath(start, dir))
+				return lf_error_set(err, errno, "%s: %s", start,
+						    strerror(errno));
+			break;
+		}
+		*slash = '\0';
+	}
+	if (strlen(dir) >= rootlen)
+		return lf_error_set(err, ENAMETOOLONG, "%s: path too long", dir);
+	strcpy(root, dir);
+	return 0;
+}
+
+static int join(char *out, const char *a, const char *b, struct lf_error *err)
+{
+	if (snprintf(out, PATH_MAX, "%s/%s", a, b) >= PATH_MAX)
+		return lf_error_set(err, ENAMETOOLONG, "%s/%s: path too long", a, b);
+	return 0;
+}
+
+static int set_paths(struct project *p, const char *root, struct lf_error *err)
+{
+	char abs[PATH_MAX];
+	int rc = 0;
+
+	if (!realpath(root, abs))
+		return lf_error_set(err, errno, "%s: %s", root, strerror(errno));
+	strcpy(p->root, abs);
+	rc = join(p->locks_dir, p->root, ".locks", err);
+	rc = rc ? rc : join(p->store_path, p->locks_dir, "locks.json", err);
+	rc = rc ? rc : join(p->sidecar_path, p->locks_dir, "locks.lock", err);
+	rc = rc ? rc : join(p->config_path, p->locks_dir, "config", err);
+	rc = rc ? rc : join(p->events_path, p->locks_dir, "events.log", err);
+	rc = rc ? rc : join(p->pid_path, p->locks_dir, "mount.pid", err);
+	rc = rc ? rc : join(p->mountpoint, p->locks_dir, "fs", err);
+	return rc;
+}
+
+/* Create path with mode unless it exists.  An existing mount point is
+ * not inspected: it may be a live or a dead mount, which is the mount
+ * command's business. */
+static int make_dir(const char *path, mode_t mode, bool must_be_dir,
+		    struct lf_error *err)
+{
+	struct stat sb;
+
+	if (mkdir(path, mode) == 0)
+		return chmod(path, mode) == 0 ? 0 :
+			lf_error_set(err, errno, "%s: %s", path, strerror(errno));
+	if (errno != EEXIST)
+		return lf_error_set(err, errno, "cannot create %s: %s", path,
+				    strerror(errno));
+	if (must_be_dir && (lstat(path, &sb) < 0 || !S_ISDIR(sb.st_mode)))
+		return lf_error_set(err, ENOTDIR, "%s exists and is not a directory",
+				    path);
+	return 0;
+}
+
+/* An empty store in the proposal's shape, so hand-editing agents find the
+ * file they expect.  O_EXCL: never clobber one that appeared meanwhile. */
+static int make_store(const char *path, struct lf_error *err)
+{
+	static const char empty[] = "{\n  \"locks\": []\n}\n";
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW,
+		      0644);
+
+	if (fd < 0 && errno == EEXIST)
+		return 0;
+	if (fd < 0)
+		return lf_error_set(err, errno, "cannot create %s: %s", path,
+				    strerror(errno));
+	if (write(fd, empty, sizeof(empty) - 1) != (ssize_t)(sizeof(empty) - 1)) {
+		close(fd);
+		unlink(path);
+		return lf_error_set(err, EIO, "cannot write %s", path);
+	}
+	close(fd);
+	return 0;
+}
+
+static int create_layout(const struct project *p, struct lf_error *err)
+{
+	int rc;
+
+	rc = make_dir(p->locks_dir, 0755, true, err);
+	if (rc == 0)
+		rc = make_dir(p->mountpoint, 0555, false, err);
+	if (rc == 0)
+		rc = make_store(p->store_path, err);
+	return rc;
+}
+
+static int load_config(struct project *p, struct lf_error *err)
+{
+	struct lf_config cfg;
+	struct stat sb;
+	int rc;
+
+	memset(&p->config_stamp, 0, sizeof(p->config_stamp));
+	if (stat(p->config_path, &sb) == 0) {
+		p->config_stamp.present = true;
+		p->config_stamp.dev = sb.st_dev;
+		p->config_stamp.ino = sb.st_ino;
+		p->config_stamp.size = sb.st_size;
+		p->config_stamp.mtime = sb.st_mtim;
+		p->config_stamp.ctime = sb.st_ctim;
+	}
+	rc = config_load(p->config_path, &cfg, err);
+	if (rc < 0)
+		return rc;
+	config_free(&p->config);
+	p->config = cfg;
+	store_set_durability(p->store, cfg.durability);
+	return 0;
+}
+
+int project_open(const char *root, bool create, struct project **out,
+		 struct lf_error *err)
+{
+	struct store_paths paths;
+	struct project *p;
+	int rc;
+
+	*out = NULL;
+	p = calloc(1, sizeof(*p));
+	if (!p)
+		return lf_error_set(err, ENOMEM, "out of memory");
+	p->proc_root = "/proc";
+	rc = set_paths(p, root, err);
+	if (rc == 0 && create)
+		rc = create_layout(p, err);
+	if (rc < 0)
+		goto fail;
+	paths.store_path = p->store_path;
+	paths.sidecar_path = p->sidecar_path;
+	rc = store_open(&paths, &p->store, err);
+	if (rc == 0)
+		rc = load_config(p, err);
+	if (rc < 0)
+		goto fail;
+	*out = p;
+	return 0;
+fail:
+	project_close(p);
+	return rc;
+}
+
+void project_close(struct project *p)
+{
+	if (!p)
+		return;
+	store_close(p->store);
+	config_free(&p->config);
+	free(p);
+}
+
+static bool config_changed(const struct project *p)
+{
+	const struct config_stamp *s = &p->config_stamp;
+	struct stat sb;
+
+	if (stat(p->config_path, &sb) < 0)
+		return s->present;
+	return !s->present || s->dev != sb.st_dev || s->ino != sb.st_ino ||
+	       s->size != sb.st_size ||
+	       s->mtime.tv_sec != sb.st_mtim.tv_sec ||
+	       s->mtime.tv_nsec != sb.st_mtim.tv_nsec ||
+	       s->ctime.tv_sec != sb.st_ctim.tv_sec ||
+	       s->ctime.tv_nsec != sb.st_ctim.tv_nsec;
+}
+
+int project_config(struct project *p, const struct lf_config **out,
+		   struct lf_error *err)
+{
+	int rc = 0;
+
+	if (config_changed(p))
+		rc = load_config(p, err);
+	*out = &p->config;
+	return rc;
+}

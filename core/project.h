@@ -1,0 +1,62 @@
+/* project.h - one book project: where its lock files live, opened once.
+ *
+ *   <root>/.locks/              created by project_open(create=true)
+ *   <root>/.locks/locks.json    the store (the proposal's format)
+ *   <root>/.locks/locks.lock    sidecar file that transactions flock
+ *   <root>/.locks/config        settings and names (config.h), optional
+ *   <root>/.locks/events.log    append-only event log (eventlog.h)
+ *   <root>/.locks/mount.pid     pid of the mount daemon, while it runs
+ *   <root>/.locks/fs/           the mount point, 0555 while unmounted
+ *
+ * The project handle owns the store and the configuration; the
+ * configuration is re-read whenever .locks/config changes.
+ */
+#ifndef LOCKFS_PROJECT_H
+#define LOCKFS_PROJECT_H
+
+#include <limits.h>
+#include <stdbool.h>
+
+#include "config.h"
+#include "error.h"
+#include "store.h"
+
+struct project {
+	char root[PATH_MAX];
+	char locks_dir[PATH_MAX];
+	char store_path[PATH_MAX];
+	char sidecar_path[PATH_MAX];
+	char config_path[PATH_MAX];
+	char events_path[PATH_MAX];
+	char pid_path[PATH_MAX];
+	char mountpoint[PATH_MAX];
+	const char *proc_root;		/* "/proc" unless a test changes it */
+	struct store *store;
+	struct lf_config config;
+	struct config_stamp {
+		bool present;
+		dev_t dev;
+		ino_t ino;
+		off_t size;
+		struct timespec mtime, ctime;
+	} config_stamp;
+};
+
+/* The project for a working directory: the nearest ancestor of start that
+ * holds .locks/, else start itself.  Writes an absolute path into root. */
+int project_discover(const char *start, char *root, size_t rootlen,
+		     struct lf_error *err);
+
+/* Open the project at root.  With create, make .locks/ (0755), .locks/fs/
+ * (0555) and an empty store when missing; without, a missing .locks/ is
+ * -ENOENT ... unless the caller only reads (a missing store reads empty). */
+int project_open(const char *root, bool create, struct project **out,
+		 struct lf_error *err);
+
+void project_close(struct project *p);
+
+/* The current configuration, re-read if .locks/config changed. */
+int project_config(struct project *p, const struct lf_config **out,
+		   struct lf_error *err);
+
+#endif

@@ -1,0 +1,511 @@
+/* store.c - locks.json on disk; see store.h for the contract.
+ *
+ * Layout of one transaction: flock the sidecar (bounded wait), check that
+ * the sidecar we locked is still the one at its path, load the document
+ * (from the cache when the file is unchanged), let the caller edit it,
+ * write a temporary file next to locks.json, optionally fsync, rename it
+ * over, run the commit hook, unlock.  Every failure before the rename
+ * leaves the old file exactly as it was.
+ */
+#include "store.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#define LOAD_ATTEMPTS 5		/* a non-atomic writer gets ~150 ms to finish */
+
+struct stamp {
+	bool present;
+	dev_t dev;
+	ino_t ino;
+	off_t size;
+	struct timespec mtime, ctime;
+};
+
+struct store {
+	char store_path[PATH_MAX];
+	char sidecar_path[PATH_MAX];
+	char dir[PATH_MAX];
+	enum durability durability;
+	unsigned lock_timeout_ms;
+	int sidecar_fd;
+	struct lockdoc *cache;		/* parsed content of the file at cache_stamp */
+	struct stamp cache_stamp;
+	struct stamp bad_stamp;		/* a file known not to parse ... */
+	struct lf_error bad_error;	/* ... and why */
+};
+
+static void stamp_of(const struct stat *sb, struct stamp *out)
+{
+	out->present = true;
+	out->dev = sb->st_dev;
+	out->ino = sb->st_ino;
+	out->size = sb->st_size;
+	out->mtime = sb->st_mtim;
+	out->ctime = sb->st_ctim;
+}
+
+static bool stamp_equal(const struct stamp *a, const struct stamp *b)
+{
+	if (a->present != b->present)
+		return false;
+	if (!a->present)
+		return true;
+	return a->dev == b->dev && a->ino == b->ino && a->size == b->size &&
+	       a->mtime.tv_sec == b->mtime.tv_sec &&
+	       a->mtime.tv_nsec == b->mtime.tv_nsec &&
+	       a->ctime.tv_sec == b->ctime.tv_sec &&
+	       a->ctime.tv_nsec == b->ctime.tv_nsec;
+}
+
+static int current_stamp(const struct store *st, struct stamp *out,
+			 struct lf_error *err)
+{
+	struct stat sb;
+
+	memset(out, 0, sizeof(*out));
+	if (lstat(st->store_path, &sb) == 0) {
+		stamp_of(&sb, out);
+		return 0;
+	}
+	if (errno == ENOENT)
+		return 0;
+	return lf_error_set(err, errno, "%s: %s", st->store_path,
+			    strerror(errno));
+}
+
+static int copy_path(char *dst, const char *src, struct lf_error *err)
+{
+	if (strlen(src) >= PATH_MAX)
+		return lf_error_set(err, ENAMETOOLONG, "%s: path too long", src);
+	strcpy(dst, src);
+	return 0;
+}
+
+int store_open(const struct store_paths *paths, struct store **out,
+	       struct lf_error *err)
+{
+	struct store *st;
+	char tmp[PATH_MAX];
+	int rc;
+
+	*out = NULL;
+	st = calloc(1, sizeof(*st));
+	if (!st)
+		return lf_error_set(err, ENOMEM, "out of memory");
+	rc = copy_path(st->store_path, paths->store_path, err);
+	if (rc == 0)
+		rc = copy_path(st->sidecar_path, paths->sidecar_path, err);
+	if (rc < 0) {
+		free(st);
+		return rc;
+	}
+	strcpy(tmp, st->store_path);
+	strcpy(st->dir, dirname(tmp));
+	st->durability = DURABILITY_FILE;
+	st->lock_timeout_ms = STORE_LOCK_TIMEOUT_MS_DEFAULT;
+	st->sidecar_fd = -1;
+	*out = st;
+	return 0;
+}
+
+static void drop_cache(struct store *st)
+{
+	lockdoc_free(st->cache);
+	st->cache = NULL;
+	memset(&st->cache_stamp, 0, sizeof(st->cache_stamp));
+}
+
+void store_close(struct store *st)
+{
+	if (!st)
+		return;
+	if (st->sidecar_fd >= 0)
+		close(st->sidecar_fd);
+	drop_cache(st);
+	free(st);
+}
+
+void store_set_durability(struct store *st, enum durability d)
+{
+	st->durability = d;
+}
+
+void store_set_lock_timeout_ms(struct store *st, unsigned ms)
+{
+	st->lock_timeout_ms = ms;
+}
+
+/* ---- reading ---- */
+
+static int read_all(int fd, char *buf, size_t len)
+{
+	size_t done = 0;
+	ssize_t n;
+
+	while (done < len) {
+		n = read(fd, buf + done, len - done);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		if (n == 0)
+			break;
+		done += (size_t)n;
+	}
+	return (int)(done == len ? 0 : -EAGAIN);
+}
+
+/* One read of the file: its bytes and the stamp they belong to. */
+static int read_store_file(const struct store *st, char **buf, size_t *len,
+			   struct stamp *stamp, struct lf_error *err)
+{
+	struct stat sb;
+	int fd, rc = 0;
+
+	*buf = NULL;
+	*len = 0;
+	memset(stamp, 0, sizeof(*stamp));
+	fd = open(st->store_path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0 && errno == ENOENT)
+		return 0;
+	if (fd < 0 && errno == ELOOP)
+		return lf_error_set(err, EIO, "%s is a symbolic link; refusing it",
+				    st->store_path);
+	if (fd < 0)
+		return lf_error_set(err, errno == EACCES ? EACCES : EIO,
+				    "%s: %s", st->store_path, strerror(errno));
+	if (fstat(fd, &sb) < 0) {
+		rc = lf_error_set(err, EIO, "%s: %s", st->store_path,
+				  strerror(errno));
+		goto out;
+	}
+	if (!S_ISREG(sb.st_mode)) {
+		rc = lf_error_set(err, EIO, "%s is not a regular file",
+				  st->store_path);
+		goto out;
+	}
+	if (sb.st_size > (off_t)LOCKDOC_MAX_BYTES) {
+		rc = lf_error_set(err, EIO,
+				  "%s: %lld bytes, more than the %u allowed",
+				  st->store_path, (long long)sb.st_size,
+				  LOCKDOC_MAX_BYTES);
+		goto out;
+	}
+	stamp_of(&sb, stamp);
+	*len = (size_t)sb.st_size;
+	*buf = malloc(*len + 1);
+	if (!*buf) {
+		rc = lf_error_set(err, ENOMEM, "out of memory");
+		goto out;
+	}
+	rc = read_all(fd, *buf, *len);
+	if (rc == -EAGAIN)	/* shrank while we read: a writer is at work */
+		rc = lf_error_set(err, EIO, "%s changed while being read",
+				  st->store_path);
+	else if (rc < 0)
+		rc = lf_error_set(err, EIO, "%s: %s", st->store_path,
+				  strerror(-rc));
+out:
+	if (rc < 0) {
+		free(*buf);
+		*buf = NULL;
+	}
+	close(fd);
+	return rc;
+}
+
+static void sleep_ms(unsigned ms)
+{
+	struct timespec ts = { .tv_sec = ms / 1000,
+			       .tv_nsec = (long)(ms % 1000) * 1000000L };
+
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+}
+
+static int load_once(struct store *st, struct lockdoc **doc,
+		     struct stamp *stamp, struct lf_error *err)
+{
+	char *buf;
+	size_t len;
+	int rc;
+
+	rc = read_store_file(st, &buf, &len, stamp, err);
+	if (rc < 0)
+		return rc;
+	if (!stamp->present) {
+		*doc = lockdoc_new();
+		return *doc ? 0 : lf_error_set(err, ENOMEM, "out of memory");
+	}
+	rc = lockdoc_parse(buf, len, doc, err);
+	free(buf);
+	return rc;
+}
+
+/* Load the current document into the cache unless it is already there.
+ * A parse failure is retried for a writer caught half-way, and remembered
+ * so that a broken file costs one stat per call, not a re-parse. */
+static int refresh(struct store *st, struct lf_error *err)
+{
+	struct lockdoc *doc = NULL;
+	struct stamp now, got;
+	unsigned attempt;
+	int rc;
+
+	rc = current_stamp(st, &now, err);
+	if (rc < 0)
+		return rc;
+	if (st->cache && stamp_equal(&now, &st->cache_stamp))
+		return 0;
+	if (now.present && stamp_equal(&now, &st->bad_stamp)) {
+		if (err)
+			*err = st->bad_error;
+		return -st->bad_error.code;
+	}
+	for (attempt = 0;; attempt++) {
+		rc = load_once(st, &doc, &got, err);
+		if (rc != -EIO || attempt + 1 == LOAD_ATTEMPTS)
+			break;
+		sleep_ms(10u << attempt);
+	}
+	if (rc < 0) {
+		drop_cache(st);
+		if (rc == -EIO && err) {
+			st->bad_stamp = got;
+			st->bad_error = *err;
+		}
+		return rc;
+	}
+	drop_cache(st);
+	st->cache = doc;
+	st->cache_stamp = got;
+	return 0;
+}
+
+int store_read(struct store *st, const struct lockdoc **out,
+	       struct lf_error *err)
+{
+	int rc = refresh(st, err);
+
+	*out = rc < 0 ? NULL : st->cache;
+	return rc;
+}
+
+/* ---- locking ---- */
+
+static long long monotonic_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int open_sidecar(struct store *st, struct lf_error *err)
+{
+	int fd;
+
+	if (st->sidecar_fd >= 0)
+		return 0;
+	fd = open(st->sidecar_path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW,
+		  0644);
+	/* A read-only .locks/ still lets readers and flock work. */
+	if (fd < 0 && (errno == EACCES || errno == EROFS))
+		fd = open(st->sidecar_path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		return lf_error_set(err, errno == ENOENT ? ENOENT : EIO,
+				    "%s: %s", st->sidecar_path, strerror(errno));
+	st->sidecar_fd = fd;
+	return 0;
+}
+
+/* True when the file we hold open is still the one at the sidecar path
+ * (someone may have deleted and recreated it: then our flock excludes no
+ * one). */
+static bool sidecar_current(const struct store *st)
+{
+	struct stat held, named;
+
+	if (fstat(st->sidecar_fd, &held) < 0 ||
+	    stat(st->sidecar_path, &named) < 0)
+		return false;
+	return held.st_dev == named.st_dev && held.st_ino == named.st_ino;
+}
+
+static int try_flock(struct store *st, long long deadline, unsigned *pause_us)
+{
+	struct timespec ts;
+
+	while (flock(st->sidecar_fd, LOCK_EX | LOCK_NB) < 0) {
+		if (errno == EINTR)
+			continue;
+		if (errno != EWOULDBLOCK)
+			return -errno;
+		if (monotonic_ms() >= deadline)
+			return -EAGAIN;
+		ts.tv_sec = 0;
+		ts.tv_nsec = (long)*pause_us * 1000L;
+		nanosleep(&ts, NULL);
+		if (*pause_us < 2000)
+			*pause_us *= 2;
+	}
+	return 0;
+}
+
+static int lock_sidecar(struct store *st, struct lf_error *err)
+{
+	long long deadline = monotonic_ms() + st->lock_timeout_ms;
+	unsigned pause_us = 50;
+	int rc;
+
+	for (;;) {
+		rc = open_sidecar(st, err);
+		if (rc < 0)
+			return rc;
+		rc = try_flock(st, deadline, &pause_us);
+		if (rc == -EAGAIN)
+			return lf_error_set(err, EAGAIN,
+				"%s: still locked by another process after %u ms",
+				st->sidecar_path, st->lock_timeout_ms);
+		if (rc < 0)
+			return lf_error_set(err, EIO, "%s: flock: %s",
+					    st->sidecar_path, strerror(-rc));
+		if (sidecar_current(st))
+			return 0;
+		close(st->sidecar_fd);
+		st->sidecar_fd = -1;
+	}
+}
+
+static void unlock_sidecar(struct store *st)
+{
+	flock(st->sidecar_fd, LOCK_UN);
+}
+
+/* ---- writing ---- */
+
+static int write_all(int fd, const char *buf, size_t len)
+{
+	ssize_t n;
+
+	while (len > 0) {
+		n = write(fd, buf, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		buf += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+static int sync_dir(const struct store *st)
+{
+	int fd = open(st->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int rc = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (fsync(fd) < 0)
+		rc = -errno;
+	close(fd);
+	return rc;
+}
+
+static int write_error(const struct store *st, int rc, const char *what,
+		       struct lf_error *err)
+{
+	return lf_error_set(err, -rc, "%s: %s: %s; the store is unchanged",
+			    st->store_path, what, strerror(-rc));
+}
+
+/* Write doc to a new file and rename it over locks.json.  On success the
+ * cache holds doc with the stamp of the renamed file. */
+static int commit(struct store *st, struct lf_error *err)
+{
+	char tmp[PATH_MAX];
+	struct stat sb;
+	size_t len;
+	char *text;
+	int fd, rc;
+
+	text = lockdoc_serialize(st->cache, &len);
+	if (!text)
+		return lf_error_set(err, ENOMEM, "out of memory");
+	if (snprintf(tmp, sizeof(tmp), "%s/.locks.json.XXXXXX", st->dir) >=
+	    (int)sizeof(tmp)) {
+		free(text);
+		return lf_error_set(err, ENAMETOOLONG, "%s: path too long", st->dir);
+	}
+	fd = mkostemp(tmp, O_CLOEXEC);
+	if (fd < 0) {
+		rc = write_error(st, -errno, "cannot create a temporary file", err);
+		free(text);
+		return rc;
+	}
+	rc = fchmod(fd, 0644) < 0 ? -errno : 0;
+	if (rc == 0)
+		rc = write_all(fd, text, len);
+	if (rc == 0 && st->durability != DURABILITY_RENAME && fsync(fd) < 0)
+		rc = -errno;
+	if (rc == 0 && rename(tmp, st->store_path) < 0)
+		rc = -errno;
+	if (rc < 0) {
+		unlink(tmp);
+		rc = write_error(st, rc, "cannot write the new store", err);
+		goto out;
+	}
+	if (st->durability == DURABILITY_FULL)
+		sync_dir(st);
+	/* fstat after the rename: the rename changed the ctime we compare. */
+	if (fstat(fd, &sb) == 0)
+		stamp_of(&sb, &st->cache_stamp);
+	else
+		memset(&st->cache_stamp, 0, sizeof(st->cache_stamp));
+out:
+	close(fd);
+	free(text);
+	return rc;
+}
+
+int store_transact(struct store *st, const struct store_txn *txn,
+		   struct lf_error *err)
+{
+	int rc;
+
+	rc = lock_sidecar(st, err);
+	if (rc < 0)
+		return rc;
+	rc = refresh(st, err);
+	if (rc < 0)
+		goto out;
+	rc = txn->apply(st->cache, txn->arg, err);
+	if (rc <= 0) {
+		/* apply promises not to edit when it returns 0; after an
+		 * error it may have, so the cache is no longer the file. */
+		if (rc < 0)
+			drop_cache(st);
+		goto out;
+	}
+	rc = commit(st, err);
+	if (rc < 0) {
+		drop_cache(st);
+		goto out;
+	}
+	if (txn->committed)
+		txn->committed(txn->arg);
+out:
+	unlock_sidecar(st);
+	return rc < 0 ? rc : 0;
+}

@@ -1,0 +1,63 @@
+/* store.h - locks.json on disk: consistent reads, atomic transactions.
+ *
+ * A transaction takes an exclusive flock on a stable sidecar file
+ * (.locks/locks.lock, never on locks.json itself, which is replaced by
+ * rename), reads and parses the store, lets the caller edit it, writes the
+ * result to a temporary file in the same directory and renames it over
+ * locks.json.  Readers therefore never see a half-written file, and a crash
+ * at any point leaves either the old or the new store.  A store that does
+ * not parse is never overwritten: the transaction fails with -EIO and the
+ * file keeps its bytes.  A file that fails to parse is re-read a few times
+ * first, in case a non-atomic writer was caught half-way.
+ *
+ * Waiting for the sidecar lock has a deadline (-EAGAIN after it).
+ * A struct store is not thread-safe; front ends serialise calls.
+ */
+#ifndef LOCKFS_STORE_H
+#define LOCKFS_STORE_H
+
+#include <stdbool.h>
+
+#include "config.h"
+#include "error.h"
+#include "lockdoc.h"
+
+#define STORE_LOCK_TIMEOUT_MS_DEFAULT 2000
+
+struct store;
+
+struct store_paths {
+	const char *store_path;		/* .locks/locks.json */
+	const char *sidecar_path;	/* .locks/locks.lock */
+};
+
+int store_open(const struct store_paths *paths, struct store **out,
+	       struct lf_error *err);
+void store_close(struct store *st);
+
+void store_set_durability(struct store *st, enum durability d);
+void store_set_lock_timeout_ms(struct store *st, unsigned ms);
+
+/* The current document, without taking the lock.  The result is owned by
+ * the store and stays valid until the next call on st; it is re-parsed
+ * only when locks.json has changed (inode, size, mtime, ctime). */
+int store_read(struct store *st, const struct lockdoc **out,
+	       struct lf_error *err);
+
+struct store_txn {
+	/* Edit doc.  Return 1 to commit, 0 to leave the store as it is,
+	 * or a negative errno (with err set) to abort. */
+	int (*apply)(struct lockdoc *doc, void *arg, struct lf_error *err);
+	/* Optional: called after a successful commit, still under the lock
+	 * (the event log is written here so its order is the commit order). */
+	void (*committed)(void *arg);
+	void *arg;
+};
+
+/* Run one transaction.  Returns 0 (committed or nothing to do) or a
+ * negative errno: -EAGAIN lock deadline, -EIO unparsable store, -ENOSPC
+ * etc. from writing (the old store then stays in place), or apply's error. */
+int store_transact(struct store *st, const struct store_txn *txn,
+		   struct lf_error *err);
+
+#endif

@@ -1,0 +1,691 @@
+/* test_config.c - cmocka suite for core/config.c: the .locks/config file,
+ * what it may say, and the errors for everything it must not say. */
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "config.h"
+
+/* The example of config.h, byte for byte. */
+static const char example[] =
+	"stale_seconds = 900          # a lock this old is stale (1..604800)\n"
+	"default_names = yes          # no: only the names listed below\n"
+	"resource = Appendix_A        # repeatable: a name or a pattern\n"
+	"resource = ImageRegistry_Chapter_[0-9][0-9]\n"
+	"durability = file            # rename | file | full (see store.h)\n";
+
+/* A config whose fields the tests can recognise if left untouched. */
+static const struct lf_config sentinel = {
+	.stale_seconds = 4242,
+	.durability = DURABILITY_FULL,
+	.names = (struct nameset *)&sentinel,
+};
+
+static int parse_str(const char *s, struct lf_config *cfg,
+		     struct lf_error *err)
+{
+	return config_parse(s, strlen(s), cfg, err);
+}
+
+/* config_parse must fail with exactly rc and msg, leaving cfg alone. */
+static void expect_error(const char *buf, size_t len, int rc,
+			 const char *msg)
+{
+	struct lf_config cfg = sentinel;
+	struct lf_error err = { 0 };
+	int got = config_parse(buf, len, &cfg, &err);
+
+	if (got != rc)
+		fail_msg("config_parse(\"%.*s\") = %d (%s), expected %d",
+			 (int)len, buf, got, err.msg, rc);
+	assert_int_equal(err.code, -rc);
+	if (strcmp(err.msg, msg) != 0)
+		fail_msg("config_parse(\"%.*s\"):\n got  %s\n want %s",
+			 (int)len, buf, err.msg, msg);
+	assert_memory_equal(&cfg, &sentinel, sizeof(cfg));
+}
+
+static void expect_error_str(const char *buf, const char *msg)
+{
+	expect_error(buf, strlen(buf), -EINVAL, msg);
+}
+
+static void test_defaults(void **state)
+{
+	struct lf_config cfg;
+
+	(void)state;
+	assert_int_equal(config_defaults(&cfg, NULL), 0);
+	assert_int_equal(cfg.stale_seconds, 900);
+	assert_int_equal(cfg.durability, DURABILITY_FILE);
+	assert_true(nameset_contains(cfg.names, "Chapter_01"));
+	assert_true(nameset_contains(cfg.names, "ProjectConfig"));
+	assert_false(nameset_contains(cfg.names, "Chapter_00"));
+	config_free(&cfg);
+	assert_null(cfg.names);
+	config_free(&cfg);
+}
+
+static void test_parse_empty(void **state)
+{
+	static const char *const empties[] = {
+		"", "\n", "\n\n\n", "# only a comment\n", "   \t  \n",
+		"\r\n", "  # indented comment", "#",
+	};
+	struct lf_config cfg;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(empties) / sizeof(empties[0]); i++) {
+		assert_int_equal(parse_str(empties[i], &cfg, NULL), 0);
+		assert_int_equal(cfg.stale_seconds, STALE_SECONDS_DEFAULT);
+		assert_int_equal(cfg.durability, DURABILITY_FILE);
+		assert_true(nameset_contains(cfg.names, "Chapter_99"));
+		config_free(&cfg);
+	}
+	assert_int_equal(config_parse(NULL, 0, &cfg, NULL), 0);
+	assert_int_equal(cfg.stale_seconds, STALE_SECONDS_DEFAULT);
+	config_free(&cfg);
+}
+
+static void test_parse_example(void **state)
+{
+	struct lf_config cfg;
+	struct lf_error err = { 0 };
+
+	(void)state;
+	assert_int_equal(parse_str(example, &cfg, &err), 0);
+	assert_int_equal(err.code, 0);
+	assert_int_equal(cfg.stale_seconds, 900);
+	assert_int_equal(cfg.durability, DURABILITY_FILE);
+	assert_true(nameset_contains(cfg.names, "Chapter_03"));
+	assert_true(nameset_contains(cfg.names, "Appendix_A"));
+	assert_true(nameset_contains(cfg.names, "ImageRegistry_Chapter_07"));
+	assert_false(nameset_contains(cfg.names, "ImageRegistry_Chapter_7"));
+	assert_false(nameset_contains(cfg.names, "Appendix_B"));
+	config_free(&cfg);
+}
+
+static void test_parse_values(void **state)
+{
+	struct lf_config cfg;
+
+	(void)state;
+	assert_int_equal(parse_str("stale_seconds=1\ndurability=rename", &cfg,
+				   NULL), 0);
+	assert_int_equal(cfg.stale_seconds, 1);
+	assert_int_equal(cfg.durability, DURABILITY_RENAME);
+	config_free(&cfg);
+	assert_int_equal(parse_str("\tstale_seconds\t=\t604800\t\n"
+				   "durability = full\n", &cfg, NULL), 0);
+	assert_int_equal(cfg.stale_seconds, 604800);
+	assert_int_equal(cfg.durability, DURABILITY_FULL);
+	config_free(&cfg);
+	assert_int_equal(parse_str("stale_seconds = 0000300\n", &cfg, NULL), 0);
+	assert_int_equal(cfg.stale_seconds, 300);
+	config_free(&cfg);
+	assert_int_equal(parse_str("default_names = true\n", &cfg, NULL), 0);
+	assert_true(nameset_contains(cfg.names, "FrontMatter"));
+	config_free(&cfg);
+}
+
+static void test_parse_line_endings(void **state)
+{
+	struct lf_config cfg;
+
+	(void)state;
+	/* CRLF, and a last line without its newline */
+	assert_int_equal(parse_str("stale_seconds = 60\r\n"
+				   "durability = full\r\n"
+				   "resource = Extra_1", &cfg, NULL), 0);
+	assert_int_equal(cfg.stale_seconds, 60);
+	assert_int_equal(cfg.durability, DURABILITY_FULL);
+	assert_true(nameset_contains(cfg.names, "Extra_1"));
+	config_free(&cfg);
+	assert_int_equal(parse_str("resource = Extra_2\r", &cfg, NULL), 0);
+	assert_true(nameset_contains(cfg.names, "Extra_2"));
+	config_free(&cfg);
+}
+
+static void test_replace_defaults(void **state)
+{
+	static const char *const orders[] = {
+		"default_names = no\nresource = Appendix_A\n"
+		"resource = Part_[1-3]\n",
+		"resource = Appendix_A\nresource = Part_[1-3]\n"
+		"default_names = no\n",
+		"resource = Appendix_A\ndefault_names = false\n"
+		"resource = Part_[1-3]\n",
+	};
+	struct lf_config cfg;
+	char out[NAME_MAX_LEN + 1];
+
+	(void)state;
+	/* default_names may come before, between or after resource lines */
+	for (size_t i = 0; i < sizeof(orders) / sizeof(orders[0]); i++) {
+		assert_int_equal(parse_str(orders[i], &cfg, NULL), 0);
+		assert_true(nameset_contains(cfg.names, "Appendix_A"));
+		assert_true(nameset_contains(cfg.names, "Part_2"));
+		assert_false(nameset_contains(cfg.names, "Part_4"));
+		assert_false(nameset_contains(cfg.names, "Chapter_01"));
+		assert_false(nameset_contains(cfg.names, "FrontMatter"));
+		assert_true(nameset_nearest(cfg.names, "part_4", out,
+					    sizeof(out)));
+		assert_string_equal(out, "Part_1");
+		config_free(&cfg);
+	}
+}
+
+static void test_extend_defaults_order(void **state)
+{
+	struct lf_config cfg;
+	char out[NAME_MAX_LEN + 1];
+
+	(void)state;
+	/* the defaults come first in the set even when default_names is
+	 * written last, so ties still go to them */
+	assert_int_equal(parse_str("resource = Chapter_A0\n"
+				   "default_names = yes\n", &cfg, NULL), 0);
+	assert_true(nameset_nearest(cfg.names, "Chapter_X0", out,
+				    sizeof(out)));
+	assert_string_equal(out, "Chapter_10");
+	assert_true(nameset_contains(cfg.names, "Chapter_A0"));
+	config_free(&cfg);
+}
+
+static void test_key_errors(void **state)
+{
+	(void)state;
+	expect_error_str("stale_seconds = 900\nstale_secs = 60\n",
+			 "config line 2: unknown key \"stale_secs\" (known: "
+			 "stale_seconds, default_names, resource, durability)");
+	expect_error_str("Stale_Seconds = 60\n",
+			 "config line 1: unknown key \"Stale_Seconds\" (known: "
+			 "stale_seconds, default_names, resource, durability)");
+	expect_error_str("stale seconds = 60\n",
+			 "config line 1: unknown key \"stale seconds\" (known: "
+			 "stale_seconds, default_names, resource, durability)");
+	expect_error_str("\n\n# x\nstale_seconds 60\n",
+			 "config line 4: expected \"key = value\", not "
+			 "\"stale_seconds 60\"");
+	expect_error_str("resource\n",
+			 "config line 1: expected \"key = value\", not "
+			 "\"resource\"");
+	expect_error_str(" = 60\n", "config line 1: no key before '='");
+	expect_error_str("stale_seconds =\n",
+			 "config line 1: stale_seconds needs a value");
+	expect_error_str("resource = # Appendix_A\n",
+			 "config line 1: resource needs a value");
+	expect_error_str("durability=   \n",
+			 "config line 1: durability needs a value");
+}
+
+static void test_value_errors(void **state)
+{
+	static const char *const stale[] = {
+		"0", "604801", "-5", "+5", "9 00", "900s", "15m", "0x10",
+		"99999999999999999999999", "1e3", "900.0", "\xef\xbc\x99",
+	};
+	char buf[128], msg[256];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(stale) / sizeof(stale[0]); i++) {
+		snprintf(buf, sizeof(buf), "stale_seconds = %s\n", stale[i]);
+		snprintf(msg, sizeof(msg), "config line 1: stale_seconds must "
+			 "be a whole number from 1 to 604800, not \"%s\"",
+			 stale[i]);
+		expect_error_str(buf, msg);
+	}
+	expect_error_str("default_names = maybe\n",
+			 "config line 1: default_names must be yes, no, true "
+			 "or false, not \"maybe\"");
+	expect_error_str("default_names = Yes\n",
+			 "config line 1: default_names must be yes, no, true "
+			 "or false, not \"Yes\"");
+	expect_error_str("default_names = 1\n",
+			 "config line 1: default_names must be yes, no, true "
+			 "or false, not \"1\"");
+	expect_error_str("durability = fsync\n",
+			 "config line 1: durability must be rename, file or "
+			 "full, not \"fsync\"");
+	expect_error_str("durability = FULL\n",
+			 "config line 1: durability must be rename, file or "
+			 "full, not \"FULL\"");
+}
+
+static void test_duplicate_keys(void **state)
+{
+	(void)state;
+	expect_error_str("stale_seconds = 900\n\nstale_seconds = 900\n",
+			 "config line 3: stale_seconds is already set on "
+			 "line 1");
+	expect_error_str("default_names = yes\ndefault_names = no\n",
+			 "config line 2: default_names is already set on "
+			 "line 1");
+	expect_error_str("durability = file\n#\ndurability = full\n",
+			 "config line 3: durability is already set on line 1");
+}
+
+static void test_resource_errors(void **state)
+{
+	struct lf_config cfg;
+
+	(void)state;
+	expect_error_str("resource = Chapter 3\n",
+			 "config line 1: bad resource name \"Chapter 3\": ' ' "
+			 "at position 8 is not allowed (use A-Z a-z 0-9 _ -, "
+			 "and [...] for a class)");
+	expect_error_str("stale_seconds = 60\nresource = X_[0-9\n",
+			 "config line 2: bad resource name \"X_[0-9\": '[' at "
+			 "position 3 is never closed");
+	expect_error_str("resource = a[9-0]\n",
+			 "config line 1: bad resource name \"a[9-0]\": range "
+			 "'9-0' at position 3 is backwards");
+	expect_error_str("resource = -x\n",
+			 "config line 1: bad resource name \"-x\": a name may "
+			 "not start with '-'");
+	expect_error_str("resource = ../etc\n",
+			 "config line 1: bad resource name \"../etc\": '.' at "
+			 "position 1 is not allowed (use A-Z a-z 0-9 _ -, and "
+			 "[...] for a class)");
+	/* errors are reported in file order, resource lines included */
+	expect_error_str("resource = a b\nbogus = 1\n",
+			 "config line 1: bad resource name \"a b\": ' ' at "
+			 "position 2 is not allowed (use A-Z a-z 0-9 _ -, and "
+			 "[...] for a class)");
+	/* a repeated resource is harmless */
+	assert_int_equal(parse_str("resource = X\nresource = X\n"
+				   "resource = Chapter_07\n", &cfg, NULL), 0);
+	assert_true(nameset_contains(cfg.names, "X"));
+	config_free(&cfg);
+}
+
+static void test_empty_nameset(void **state)
+{
+	(void)state;
+	expect_error_str("# only the chapters I list\ndefault_names = no\n",
+			 "config line 2: default_names = no, but no resource "
+			 "lines: nothing could be locked");
+}
+
+/* A byte string and its length, NULs included. */
+#define CASE(s, m) { s, sizeof(s) - 1, m }
+
+static void test_bad_bytes(void **state)
+{
+	static const struct {
+		const char *buf;
+		size_t len;
+		const char *msg;
+	} cases[] = {
+		CASE("resource = A\0B\n",
+		     "config line 1: NUL byte at column 13"),
+		CASE("# \xff\n",
+		     "config line 1: byte 0xff at column 3 is not printable "
+		     "UTF-8"),
+		CASE("\n# \xc0\xaf overlong\n",
+		     "config line 2: byte 0xc0 at column 3 is not printable "
+		     "UTF-8"),
+		CASE("# \xe0\x80\xaf overlong\n",
+		     "config line 1: byte 0xe0 at column 3 is not printable "
+		     "UTF-8"),
+		CASE("# \xed\xa0\x80 surrogate\n",
+		     "config line 1: byte 0xed at column 3 is not printable "
+		     "UTF-8"),
+		CASE("# \xf4\x90\x80\x80 too big\n",
+		     "config line 1: byte 0xf4 at column 3 is not printable "
+		     "UTF-8"),
+		CASE("# \xe2\x82",
+		     "config line 1: byte 0xe2 at column 3 is not printable "
+		     "UTF-8"),
+		CASE("# \xe2\x82x\n",
+		     "config line 1: byte 0xe2 at column 3 is not printable "
+		     "UTF-8"),
+		CASE("# \x80\n",
+		     "config line 1: byte 0x80 at column 3 is not printable "
+		     "UTF-8"),
+		CASE("# \xc2\x85 NEL\n",
+		     "config line 1: byte 0xc2 at column 3 is not printable "
+		     "UTF-8"),
+		CASE("stale_seconds = 60\x01\n",
+		     "config line 1: byte 0x01 at column 19 is not printable "
+		     "UTF-8"),
+		CASE("# \x1b[31m\n",
+		     "config line 1: byte 0x1b at column 3 is not printable "
+		     "UTF-8"),
+		CASE("# \x7f\n",
+		     "config line 1: byte 0x7f at column 3 is not printable "
+		     "UTF-8"),
+		CASE("stale_seconds = 60\rdurability = full\n",
+		     "config line 1: byte 0x0d at column 19 is not printable "
+		     "UTF-8"),
+		CASE("\r\r\n",
+		     "config line 1: byte 0x0d at column 1 is not printable "
+		     "UTF-8"),
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		expect_error(cases[i].buf, cases[i].len, -EINVAL, cases[i].msg);
+}
+
+static void test_utf8_comments(void **state)
+{
+	struct lf_config cfg;
+
+	(void)state;
+	/* printable UTF-8 is fine where it cannot change a value */
+	assert_int_equal(parse_str("# Kapitel f\xc3\xbcr \xe2\x80\x9c"
+				   "Anh\xc3\xa4nge\xe2\x80\x9d \xf0\x9f\x93"
+				   "\x96\nresource = Appendix_A # \xc3\xa9\n",
+				   &cfg, NULL), 0);
+	assert_true(nameset_contains(cfg.names, "Appendix_A"));
+	config_free(&cfg);
+	/* but not in a name */
+	expect_error_str("resource = Anh\xc3\xa4nge\n",
+			 "config line 1: bad resource name \"Anh??nge\": 0xc3 "
+			 "at position 4 is not allowed (use A-Z a-z 0-9 _ -, "
+			 "and [...] for a class)");
+	expect_error_str("stale_seconds = \xc3\xa9t\xc3\xa9\n",
+			 "config line 1: stale_seconds must be a whole number "
+			 "from 1 to 604800, not \"\xc3\xa9t\xc3\xa9\"");
+}
+
+static void test_long_lines(void **state)
+{
+	char *buf = malloc(4096);
+	struct lf_config cfg;
+
+	(void)state;
+	assert_non_null(buf);
+	/* 1024 bytes is the limit, CR and LF not counted */
+	buf[0] = '#';
+	memset(buf + 1, 'x', 1023);
+	strcpy(buf + 1024, "\r\nstale_seconds = 5\n");
+	assert_int_equal(parse_str(buf, &cfg, NULL), 0);
+	assert_int_equal(cfg.stale_seconds, 5);
+	config_free(&cfg);
+	strcpy(buf + 1024, "x\nstale_seconds = 5\n");
+	expect_error_str(buf, "config line 1: longer than 1024 bytes");
+	strcpy(buf, "durability = full\n#");
+	memset(buf + 19, 'x', 2000);
+	buf[2019] = '\0';
+	expect_error_str(buf, "config line 2: longer than 1024 bytes");
+	/* a 1000-byte value is cut short in the message */
+	strcpy(buf, "durability = ");
+	memset(buf + 13, 'y', 1000);
+	buf[1013] = '\0';
+	expect_error_str(buf, "config line 1: durability must be rename, "
+			 "file or full, not \"yyyyyyyyyyyyyyyyyyyyyyyyyyyyyy"
+			 "yyyyyyyyyyyyyyyyyyyyyyyyyyyyyy\"");
+	free(buf);
+}
+
+static void test_cut_keeps_utf8_whole(void **state)
+{
+	char buf[256], msg[256];
+	size_t n;
+
+	(void)state;
+	/* 59 ASCII bytes then a 2-byte character straddling the cut at 60 */
+	strcpy(buf, "durability = ");
+	n = strlen(buf);
+	memset(buf + n, 'z', 59);
+	strcpy(buf + n + 59, "\xc3\xa9zz\n");
+	snprintf(msg, sizeof(msg), "config line 1: durability must be "
+		 "rename, file or full, not \"%.59s\"", buf + n);
+	expect_error_str(buf, msg);
+}
+
+static void test_too_big(void **state)
+{
+	size_t len = CONFIG_MAX_BYTES + 1;
+	char *buf = malloc(len);
+	struct lf_config cfg;
+
+	(void)state;
+	assert_non_null(buf);
+	memset(buf, '\n', len);
+	expect_error(buf, len, -EFBIG, "config: larger than 65536 bytes");
+	/* exactly the limit is fine */
+	assert_int_equal(config_parse(buf, len - 1, &cfg, NULL), 0);
+	config_free(&cfg);
+	free(buf);
+}
+
+static void test_many_resources(void **state)
+{
+	size_t cap = CONFIG_MAX_BYTES, len = 0;
+	char *buf = malloc(cap);
+	struct lf_config cfg;
+	int i;
+
+	(void)state;
+	assert_non_null(buf);
+	for (i = 0; len + 32 < cap; i++)
+		len += (size_t)snprintf(buf + len, cap - len,
+					"resource = Note_%05d\n", i);
+	assert_int_equal(config_parse(buf, len, &cfg, NULL), 0);
+	assert_true(nameset_contains(cfg.names, "Note_00000"));
+	assert_true(nameset_contains(cfg.names, "Chapter_01"));
+	{
+		char name[32];
+
+		snprintf(name, sizeof(name), "Note_%05d", i - 1);
+		assert_true(nameset_contains(cfg.names, name));
+	}
+	config_free(&cfg);
+	free(buf);
+}
+
+static void test_free_zeroed(void **state)
+{
+	struct lf_config cfg;
+
+	(void)state;
+	memset(&cfg, 0, sizeof(cfg));
+	config_free(&cfg);
+	config_free(NULL);
+	assert_null(cfg.names);
+}
+
+/* A private directory for the config_load tests. */
+static int setup_dir(void **state)
+{
+	char *dir = strdup("/tmp/lockfs-test-config-XXXXXX");
+
+	if (!dir || !mkdtemp(dir)) {
+		free(dir);
+		return -1;
+	}
+	*state = dir;
+	return 0;
+}
+
+static int remove_entry(const char *path, const struct stat *sb, int type,
+			struct FTW *ftw)
+{
+	(void)sb;
+	(void)ftw;
+	return type == FTW_DP ? rmdir(path) : unlink(path);
+}
+
+static int teardown_dir(void **state)
+{
+	char *dir = *state;
+	int rc = nftw(dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+
+	free(dir);
+	return rc;
+}
+
+static void write_file(const char *path, const char *buf, size_t len)
+{
+	FILE *f = fopen(path, "wb");
+
+	assert_non_null(f);
+	assert_int_equal(fwrite(buf, 1, len, f), len);
+	assert_int_equal(fclose(f), 0);
+}
+
+static void test_load_missing(void **state)
+{
+	char path[512];
+	struct lf_config cfg;
+	struct lf_error err = { 0 };
+
+	snprintf(path, sizeof(path), "%s/config", (char *)*state);
+	assert_int_equal(config_load(path, &cfg, &err), 0);
+	assert_int_equal(cfg.stale_seconds, 900);
+	assert_int_equal(cfg.durability, DURABILITY_FILE);
+	assert_true(nameset_contains(cfg.names, "Chapter_01"));
+	config_free(&cfg);
+	/* a missing directory on the way is a missing file too */
+	snprintf(path, sizeof(path), "%s/nope/config", (char *)*state);
+	assert_int_equal(config_load(path, &cfg, &err), 0);
+	config_free(&cfg);
+}
+
+static void test_load_file(void **state)
+{
+	char path[512];
+	struct lf_config cfg;
+	struct lf_error err = { 0 };
+
+	snprintf(path, sizeof(path), "%s/config", (char *)*state);
+	write_file(path, example, strlen(example));
+	assert_int_equal(config_load(path, &cfg, &err), 0);
+	assert_true(nameset_contains(cfg.names, "ImageRegistry_Chapter_07"));
+	config_free(&cfg);
+
+	write_file(path, "stale_seconds = 60\ndurability = sometimes\n", 42);
+	cfg = sentinel;
+	assert_int_equal(config_load(path, &cfg, &err), -EINVAL);
+	assert_string_equal(err.msg, "config line 2: durability must be "
+			    "rename, file or full, not \"sometimes\"");
+	assert_memory_equal(&cfg, &sentinel, sizeof(cfg));
+
+	write_file(path, "", 0);
+	assert_int_equal(config_load(path, &cfg, &err), 0);
+	assert_int_equal(cfg.stale_seconds, 900);
+	config_free(&cfg);
+}
+
+static void test_load_too_big(void **state)
+{
+	char path[512], expect[600];
+	size_t len = CONFIG_MAX_BYTES + 1;
+	char *buf = malloc(len);
+	struct lf_config cfg = sentinel;
+	struct lf_error err = { 0 };
+
+	assert_non_null(buf);
+	memset(buf, '#', len);
+	snprintf(path, sizeof(path), "%s/config", (char *)*state);
+	write_file(path, buf, len);
+	assert_int_equal(config_load(path, &cfg, &err), -EFBIG);
+	snprintf(expect, sizeof(expect), "%s: larger than 65536 bytes", path);
+	assert_string_equal(err.msg, expect);
+	assert_memory_equal(&cfg, &sentinel, sizeof(cfg));
+	free(buf);
+}
+
+static void test_load_not_regular(void **state)
+{
+	char path[512], expect[600];
+	struct lf_config cfg = sentinel;
+	struct lf_error err = { 0 };
+
+	/* a directory */
+	snprintf(path, sizeof(path), "%s/config", (char *)*state);
+	assert_int_equal(mkdir(path, 0755), 0);
+	assert_int_equal(config_load(path, &cfg, &err), -EINVAL);
+	snprintf(expect, sizeof(expect), "%s: not a regular file", path);
+	assert_string_equal(err.msg, expect);
+	assert_int_equal(rmdir(path), 0);
+
+	/* a FIFO with no writer: refused at once, not waited on */
+	assert_int_equal(mkfifo(path, 0644), 0);
+	assert_int_equal(config_load(path, &cfg, &err), -EINVAL);
+	assert_string_equal(err.msg, expect);
+	assert_memory_equal(&cfg, &sentinel, sizeof(cfg));
+}
+
+static void test_load_errors(void **state)
+{
+	char path[512], expect[600];
+	struct lf_config cfg = sentinel;
+	struct lf_error err = { 0 };
+
+	/* a path through a regular file */
+	snprintf(path, sizeof(path), "%s/file", (char *)*state);
+	write_file(path, "x", 1);
+	snprintf(path, sizeof(path), "%s/file/config", (char *)*state);
+	assert_int_equal(config_load(path, &cfg, &err), -ENOTDIR);
+	snprintf(expect, sizeof(expect), "%s: Not a directory", path);
+	assert_string_equal(err.msg, expect);
+
+	/* a symlink loop */
+	snprintf(path, sizeof(path), "%s/loop", (char *)*state);
+	assert_int_equal(symlink("loop", path), 0);
+	assert_int_equal(config_load(path, &cfg, &err), -ELOOP);
+	assert_non_null(strstr(err.msg, path));
+	assert_memory_equal(&cfg, &sentinel, sizeof(cfg));
+
+	/* unreadable (not testable as root, who reads anything) */
+	if (geteuid() != 0) {
+		snprintf(path, sizeof(path), "%s/secret", (char *)*state);
+		write_file(path, "", 0);
+		assert_int_equal(chmod(path, 0), 0);
+		assert_int_equal(config_load(path, &cfg, &err), -EACCES);
+		snprintf(expect, sizeof(expect), "%s: Permission denied",
+			 path);
+		assert_string_equal(err.msg, expect);
+	}
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_defaults),
+		cmocka_unit_test(test_parse_empty),
+		cmocka_unit_test(test_parse_example),
+		cmocka_unit_test(test_parse_values),
+		cmocka_unit_test(test_parse_line_endings),
+		cmocka_unit_test(test_replace_defaults),
+		cmocka_unit_test(test_extend_defaults_order),
+		cmocka_unit_test(test_key_errors),
+		cmocka_unit_test(test_value_errors),
+		cmocka_unit_test(test_duplicate_keys),
+		cmocka_unit_test(test_resource_errors),
+		cmocka_unit_test(test_empty_nameset),
+		cmocka_unit_test(test_bad_bytes),
+		cmocka_unit_test(test_utf8_comments),
+		cmocka_unit_test(test_long_lines),
+		cmocka_unit_test(test_cut_keeps_utf8_whole),
+		cmocka_unit_test(test_too_big),
+		cmocka_unit_test(test_many_resources),
+		cmocka_unit_test(test_free_zeroed),
+		cmocka_unit_test_setup_teardown(test_load_missing, setup_dir,
+						teardown_dir),
+		cmocka_unit_test_setup_teardown(test_load_file, setup_dir,
+						teardown_dir),
+		cmocka_unit_test_setup_teardown(test_load_too_big, setup_dir,
+						teardown_dir),
+		cmocka_unit_test_setup_teardown(test_load_not_regular,
+						setup_dir, teardown_dir),
+		cmocka_unit_test_setup_teardown(test_load_errors, setup_dir,
+						teardown_dir),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,313 @@
+/* test_lockdoc.c - locks.json in memory: what survives, what is refused. */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "lockdoc.h"
+
+static struct lockdoc *parse_ok(const char *text)
+{
+	struct lf_error err = { 0 };
+	struct lockdoc *doc = NULL;
+
+	if (lockdoc_parse(text, strlen(text), &doc, &err) < 0)
+		fail_msg("unexpected parse error: %s", err.msg);
+	return doc;
+}
+
+static void expect_refused(const char *text, size_t len, const char *what)
+{
+	struct lf_error err = { 0 };
+	struct lockdoc *doc = NULL;
+
+	assert_int_equal(lockdoc_parse(text, len, &doc, &err), -EIO);
+	assert_null(doc);
+	assert_int_equal(err.code, EIO);
+	if (!strstr(err.msg, what))
+		fail_msg("message \"%s\" lacks \"%s\"", err.msg, what);
+}
+
+#define REFUSE(text, what) expect_refused(text, sizeof(text) - 1, what)
+
+static char *serialize(const struct lockdoc *doc)
+{
+	char *text = lockdoc_serialize(doc, NULL);
+
+	assert_non_null(text);
+	return text;
+}
+
+static const char odd_store[] =
+	"{\"version\":   2, \"owner\" : {\"name\":\"Ana\", \"tags\":[1,2.50,true,null]},\n"
+	"  \"locks\":[ {\"instance\":\"CLI-1\",\"resource\":\"Chapter_01\",\n"
+	"     \"timestamp\":\"2026-11-27T10:03:00+01:00\",\"purpose\":\"intro\",\n"
+	"     \"big\": 123456789012345678901234567890, \"exp\": 1E400, \"neg\": -0.0},\n"
+	"   {\"resource\":\"Weird name\",\"instance\":\"x\",\"timestamp\":\"yesterday\"}\n"
+	"  ], \"trailer\": \"\\u00e9\\n\\\"q\\\"\"}";
+
+static void test_empty_files_are_empty_stores(void **state)
+{
+	struct lockdoc *doc;
+	char *text;
+
+	(void)state;
+	doc = parse_ok("");
+	assert_int_equal(lockdoc_count(doc), 0);
+	text = serialize(doc);
+	assert_string_equal(text, "{\n  \"locks\": []\n}\n");
+	free(text);
+	lockdoc_free(doc);
+	doc = parse_ok(" \n\t\r\n");
+	assert_int_equal(lockdoc_count(doc), 0);
+	lockdoc_free(doc);
+	/* An object without "locks" is an empty store too. */
+	doc = parse_ok("{\"note\": \"hi\"}");
+	assert_int_equal(lockdoc_count(doc), 0);
+	lockdoc_free(doc);
+}
+
+static void test_entries_are_read(void **state)
+{
+	struct lockdoc *doc = parse_ok(odd_store);
+	struct lock_entry e;
+
+	(void)state;
+	assert_int_equal(lockdoc_count(doc), 2);
+	lockdoc_entry(doc, 0, &e);
+	assert_string_equal(e.resource, "Chapter_01");
+	assert_string_equal(e.instance, "CLI-1");
+	assert_true(e.ts_ok);
+	assert_int_equal(e.ts, 1795773780 - 3600);	/* 10:03+01:00 = 09:03Z */
+	assert_int_equal(e.token, 0);
+	assert_int_equal(e.pid, 0);
+	assert_int_equal(e.uid, -1);
+	assert_null(e.note);
+	/* An unreadable timestamp is kept and reported, never dropped. */
+	lockdoc_entry(doc, 1, &e);
+	assert_string_equal(e.resource, "Weird name");
+	assert_false(e.ts_ok);
+	assert_string_equal(e.timestamp, "yesterday");
+	lockdoc_free(doc);
+}
+
+/* Unknown fields and entries survive, in order, numbers to the digit. */
+static void test_round_trip_keeps_what_it_does_not_own(void **state)
+{
+	struct lockdoc *doc = parse_ok(odd_store), *again;
+	char *first, *second;
+
+	(void)state;
+	first = serialize(doc);
+	assert_non_null(strstr(first, "\"big\": 123456789012345678901234567890"));
+	assert_non_null(strstr(first, "\"exp\": 1E400"));
+	assert_non_null(strstr(first, "\"neg\": -0.0"));
+	assert_non_null(strstr(first, "2.50"));
+	assert_non_null(strstr(first, "\"trailer\": \"\xc3\xa9\\n\\\"q\\\"\""));
+	/* order of top-level members is kept */
+	assert_true(strstr(first, "\"version\"") < strstr(first, "\"owner\""));
+	assert_true(strstr(first, "\"owner\"") < strstr(first, "\"locks\""));
+	assert_true(strstr(first, "\"locks\"") < strstr(first, "\"trailer\""));
+	/* and within an entry */
+	assert_true(strstr(first, "\"instance\": \"CLI-1\"") <
+		    strstr(first, "\"resource\": \"Chapter_01\""));
+	again = parse_ok(first);
+	second = serialize(again);
+	assert_string_equal(first, second);
+	free(first);
+	free(second);
+	lockdoc_free(doc);
+	lockdoc_free(again);
+}
+
+static const struct lock_fields mine = {
+	.instance = "CLI-2", .timestamp = 1795773780, .acquired = 1795773780,
+	.token = 7, .pid = 4242, .start_time = 99, .host = "book-host",
+	.uid = 1000, .note = NULL,
+};
+
+/* Acquire then release through the document: byte-identical result. */
+static void test_acquire_release_round_trip(void **state)
+{
+	struct lockdoc *doc = parse_ok(odd_store);
+	char *before = serialize(doc), *after;
+	struct lock_entry e;
+
+	(void)state;
+	assert_int_equal(lockdoc_append(doc, "Chapter_02", &mine), 0);
+	assert_int_equal(lockdoc_count(doc), 3);
+	lockdoc_entry(doc, 2, &e);
+	assert_string_equal(e.resource, "Chapter_02");
+	assert_string_equal(e.instance, "CLI-2");
+	assert_string_equal(e.timestamp, "2026-11-27T10:03:00Z");
+	assert_int_equal(e.ts, 1795773780);
+	assert_int_equal(e.token, 7);
+	assert_int_equal(e.pid, 4242);
+	assert_int_equal(e.start_time, 99);
+	assert_string_equal(e.host, "book-host");
+	assert_int_equal(e.uid, 1000);
+	lockdoc_remove(doc, 2);
+	after = serialize(doc);
+	assert_string_equal(before, after);
+	free(before);
+	free(after);
+	lockdoc_free(doc);
+}
+
+static void test_new_entry_has_proposal_fields_first(void **state)
+{
+	struct lockdoc *doc = lockdoc_new();
+	char *text;
+	const char *r, *t, *i;
+
+	(void)state;
+	assert_int_equal(lockdoc_append(doc, "Chapter_03", &mine), 0);
+	text = serialize(doc);
+	r = strstr(text, "\"resource\"");
+	t = strstr(text, "\"timestamp\"");
+	i = strstr(text, "\"instance\"");
+	assert_true(r && t && i && r < t && t < i);
+	assert_true(i < strstr(text, "\"token\""));
+	free(text);
+	lockdoc_free(doc);
+}
+
+static void test_replace_keeps_foreign_fields(void **state)
+{
+	struct lockdoc *doc = parse_ok(odd_store);
+	struct lock_fields other = mine;
+	struct lock_entry e;
+	char *text;
+
+	(void)state;
+	other.instance = "Codex-abc";
+	other.pid = 0;
+	other.note = "taking over";
+	assert_int_equal(lockdoc_replace(doc, 0, &other), 0);
+	lockdoc_entry(doc, 0, &e);
+	assert_string_equal(e.instance, "Codex-abc");
+	assert_string_equal(e.note, "taking over");
+	assert_int_equal(e.pid, 0);
+	text = serialize(doc);
+	assert_non_null(strstr(text, "\"purpose\": \"intro\""));
+	assert_non_null(strstr(text, "\"big\": 123456789012345678901234567890"));
+	free(text);
+	assert_int_equal(lockdoc_touch(doc, 0, 1795773840), 0);
+	lockdoc_entry(doc, 0, &e);
+	assert_string_equal(e.timestamp, "2026-11-27T10:04:00Z");
+	assert_int_equal(lockdoc_set_note(doc, 0, NULL), 0);
+	lockdoc_entry(doc, 0, &e);
+	assert_null(e.note);
+	lockdoc_free(doc);
+}
+
+static void test_tokens_keep_growing(void **state)
+{
+	struct lockdoc *doc;
+
+	(void)state;
+	doc = parse_ok("{\"locks\":[{\"resource\":\"A\",\"instance\":\"x\",\"token\":41}],"
+		       "\"last_token\":12}");
+	assert_int_equal(lockdoc_next_token(doc), 42);
+	assert_int_equal(lockdoc_next_token(doc), 43);
+	lockdoc_remove(doc, 0);
+	assert_int_equal(lockdoc_next_token(doc), 44);
+	lockdoc_free(doc);
+	doc = lockdoc_new();
+	assert_int_equal(lockdoc_next_token(doc), 1);
+	lockdoc_free(doc);
+}
+
+static void test_duplicates_are_kept(void **state)
+{
+	struct lockdoc *doc = parse_ok(
+		"{\"locks\":[{\"resource\":\"A\",\"instance\":\"x\"},"
+		"{\"resource\":\"A\",\"instance\":\"y\"}]}");
+
+	(void)state;
+	assert_int_equal(lockdoc_count(doc), 2);
+	lockdoc_free(doc);
+}
+
+static void test_malformed_stores_are_refused(void **state)
+{
+	static const char nonutf8[] = "{\"locks\":[], \"x\":\"\xff\"}";
+	static const char overlong[] = "{\"x\":\"\xc0\xaf\"}";
+	static const char surrogate[] = "{\"x\":\"\xed\xa0\x80\"}";
+	static const char nul[] = "{\"locks\":[]}\0";
+
+	(void)state;
+	REFUSE("{\"locks\":[{\"resource\":\"A\",", "unexpected end");
+	REFUSE("{\"locks\":[{\"resource\":\"A\",", "byte 26");
+	REFUSE("{\"locks\": {}}", "not an array");
+	REFUSE("[]", "top level is not an object");
+	REFUSE("\"locks\"", "top level is not an object");
+	REFUSE("{\"locks\":[42]}", "locks[0] is not an object");
+	REFUSE("{\"locks\":[{\"resource\":3,\"instance\":\"x\"}]}", "\"resource\" is not a string");
+	REFUSE("{\"locks\":[{\"resource\":\"A\"}]}", "\"instance\" is missing");
+	REFUSE("{\"locks\":[{\"resource\":\"A\",\"instance\":\"x\",\"token\":\"7\"}]}", "\"token\" is not a non-negative integer");
+	REFUSE("{\"locks\":[{\"resource\":\"A\",\"instance\":\"x\",\"pid\":-4}]}", "\"pid\"");
+	REFUSE("{\"locks\":[{\"resource\":\"A\",\"resource\":\"B\",\"instance\":\"x\"}]}", "twice");
+	REFUSE("{\"locks\":[],\"locks\":[]}", "twice");
+	REFUSE("{\"locks\":[],\"last_token\":\"x\"}", "last_token");
+	REFUSE("{\"locks\":[]} trailing", "byte 13");
+	expect_refused(nonutf8, sizeof(nonutf8) - 1, "byte 18: not valid UTF-8");
+	expect_refused(overlong, sizeof(overlong) - 1, "not valid UTF-8");
+	expect_refused(surrogate, sizeof(surrogate) - 1, "not valid UTF-8");
+	expect_refused(nul, sizeof(nul) - 1, "NUL");
+	REFUSE("{\"x\":\"a\\u0000b\"}", "\\u0000");
+}
+
+static void test_deep_nesting_is_refused(void **state)
+{
+	char text[256];
+	size_t i, n = 0;
+
+	(void)state;
+	n += (size_t)sprintf(text + n, "{\"x\":");
+	for (i = 0; i < 40; i++)
+		text[n++] = '[';
+	for (i = 0; i < 40; i++)
+		text[n++] = ']';
+	text[n++] = '}';
+	expect_refused(text, n, "nested deeper than");
+}
+
+static void test_huge_store_is_refused(void **state)
+{
+	size_t len = LOCKDOC_MAX_BYTES + 1;
+	char *text = malloc(len);
+
+	(void)state;
+	assert_non_null(text);
+	memset(text, ' ', len);
+	text[0] = '{';
+	text[len - 1] = '}';
+	expect_refused(text, len, "bytes, more than");
+	free(text);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_empty_files_are_empty_stores),
+		cmocka_unit_test(test_entries_are_read),
+		cmocka_unit_test(test_round_trip_keeps_what_it_does_not_own),
+		cmocka_unit_test(test_acquire_release_round_trip),
+		cmocka_unit_test(test_new_entry_has_proposal_fields_first),
+		cmocka_unit_test(test_replace_keeps_foreign_fields),
+		cmocka_unit_test(test_tokens_keep_growing),
+		cmocka_unit_test(test_duplicates_are_kept),
+		cmocka_unit_test(test_malformed_stores_are_refused),
+		cmocka_unit_test(test_deep_nesting_is_refused),
+		cmocka_unit_test(test_huge_store_is_refused),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
