@@ -261,13 +261,6 @@ static int compile(const char *src, struct name_entry *out,
 	return 0;
 }
 
-static bool entry_equal(const struct name_entry *a,
-			const struct name_entry *b)
-{
-	return a->len == b->len &&
-	       memcmp(a->atom, b->atom, a->len * sizeof(a->atom[0])) == 0;
-}
-
 static int grow(struct nameset *set)
 {
 	size_t cap = set->cap ? set->cap * 2 : 16;
@@ -294,10 +287,6 @@ int nameset_add(struct nameset *set, const char *name_or_pattern,
 	rc = compile(name_or_pattern, &entry, err);
 	if (rc)
 		return rc;
-	for (size_t k = 0; k < set->n; k++) {
-		if (entry_equal(&set->e[k], &entry))
-			return 0;
-	}
 	if (set->n == set->cap && grow(set) != 0)
 		return lf_error_set(err, ENOMEM, "out of memory");
 	set->e[set->n++] = entry;

@@ -234,6 +234,7 @@ static void test_value_errors(void **state)
 	static const char *const stale[] = {
 		"0", "604801", "-5", "+5", "9 00", "900s", "15m", "0x10",
 		"99999999999999999999999", "1e3", "900.0", "\xef\xbc\x99",
+		"18446744073709552516",		/* 2^64 + 900 */
 	};
 	char buf[128], msg[256];
 

@@ -396,6 +396,21 @@ static void test_nearest_default(void **state)
 	expect_nearest(set, NULL, "Chapter_01");
 }
 
+static void test_nearest_case_is_cheap(void **state)
+{
+	struct nameset *set = nameset_new_empty();
+
+	(void)state;
+	assert_non_null(set);
+	/* both one character away, but a change of case costs less than
+	 * any other edit, whatever the order of definition */
+	assert_int_equal(nameset_add(set, "xbc", NULL), 0);
+	assert_int_equal(nameset_add(set, "Abc", NULL), 0);
+	expect_nearest(set, "abc", "Abc");
+	expect_nearest(set, "ybc", "xbc");
+	nameset_free(set);
+}
+
 static void test_nearest_garbage(void **state)
 {
 	const struct nameset *set = *state;
@@ -523,6 +538,7 @@ int main(void)
 						setup_images, teardown_set),
 		cmocka_unit_test_setup_teardown(test_nearest_default,
 						setup_default, teardown_set),
+		cmocka_unit_test(test_nearest_case_is_cheap),
 		cmocka_unit_test_setup_teardown(test_nearest_garbage,
 						setup_default, teardown_set),
 		cmocka_unit_test_setup_teardown(test_nearest_small_buffer,
