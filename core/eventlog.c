@@ -35,7 +35,7 @@ static char *event_line(const struct event *ev)
 	if (ev->previous_token > 0)
 		cJSON_AddNumberToObject(o, "previous_token",
 					(double)ev->previous_token);
-	if (strcmp(ev->event, "clear") == 0)
+	if (strncmp(ev->event, "clear", 5) == 0)
 		cJSON_AddNumberToObject(o, "count", (double)ev->count);
 	text = cJSON_PrintUnformatted(o);
 	cJSON_Delete(o);

@@ -251,6 +251,7 @@ struct request {
 	struct lock_outcome *out;
 	struct event *events;
 	size_t nevents;
+	long long out_token;	/* the token a renewal left on the entry */
 	int error;		/* first refusal, positive errno */
 };
 
@@ -372,14 +373,22 @@ static int renew(struct request *r, struct lockdoc *doc, size_t i,
 {
 	struct lock_fields f;
 	struct lock_entry e;
+	long long token;
 	int rc;
 
 	lockdoc_entry(doc, i, &e);
-	if (r->caller->pid <= 0 || (e.pid == r->caller->pid &&
-				    e.start_time == r->caller->start_time))
+	/* An entry written by hand has no token; give it one so that the
+	 * holder can `lockfs check` it from now on. */
+	token = e.token > 0 ? e.token : lockdoc_next_token(doc);
+	if (token < 0)
+		return (int)token;
+	r->out_token = token;
+	if (e.token > 0 && (r->caller->pid <= 0 ||
+			    (e.pid == r->caller->pid &&
+			     e.start_time == r->caller->start_time)))
 		rc = lockdoc_touch(doc, i, r->now);
 	else {
-		f = caller_fields(r, e.token, note ? note : e.note);
+		f = caller_fields(r, token, note ? note : e.note);
 		if (e.acquired && isotime_parse(e.acquired, &f.acquired) < 0)
 			f.acquired = r->now;
 		rc = lockdoc_replace(doc, i, &f);
@@ -400,7 +409,9 @@ static int apply_take(struct request *r, struct lockdoc *doc, size_t k,
 
 	if (o->action == ACT_RENEW) {
 		remove_duplicates(doc, name, (size_t)first);
-		return renew(r, doc, (size_t)first, note);
+		rc = renew(r, doc, (size_t)first, note);
+		o->token = r->out_token;
+		return rc;
 	}
 	token = lockdoc_next_token(doc);
 	if (token < 0)

@@ -322,6 +322,26 @@ static void test_foreign_entries_and_duplicates(void **state)
 	lock_list_free(&list);
 }
 
+/* A lock written by hand (no token) gets one when its holder renews it. */
+static void test_renewal_gives_hand_written_entries_a_token(void **state)
+{
+	struct fixture *f = *state;
+	struct lock_outcome o;
+
+	write_store(f, "{\"locks\": [{\"resource\":\"Chapter_04\","
+		    "\"timestamp\":\"2026-11-27T10:00:00Z\",\"instance\":\"CLI-a\"}],"
+		    "\"last_token\": 9}");
+	assert_int_equal(req1(f, &f->a, REQ_CREATE, "Chapter_04", T0, &o, NULL), 0);
+	assert_int_equal(o.action, ACT_RENEW);
+	assert_int_equal(o.token, 10);
+	assert_int_equal(find(f, "Chapter_04", T0).e.token, 10);
+	assert_string_equal(find(f, "Chapter_04", T0).e.timestamp, "2026-11-27T10:03:00Z");
+	assert_int_equal(lockops_check(f->p, "Chapter_04", 10, T0, NULL, NULL), 0);
+	/* the next renewal keeps it */
+	assert_int_equal(req1(f, &f->a, REQ_CREATE, "Chapter_04", T0 + 5, &o, NULL), 0);
+	assert_int_equal(o.token, 10);
+}
+
 static void test_malformed_store_is_untouched(void **state)
 {
 	struct fixture *f = *state;
@@ -418,6 +438,8 @@ static void test_event_log(void **state)
 	assert_int_equal(req1(f, &f->a, REQ_CREATE, "Chapter_01", T0, &o, NULL), 0);
 	f->b.force = true;
 	assert_int_equal(req1(f, &f->b, REQ_CREATE, "Chapter_01", T0, &o, NULL), 0);
+	assert_int_equal(lockops_clear(f->p, &f->a, true, T0 + 900, &cleared, NULL), 0);
+	assert_int_equal(req1(f, &f->a, REQ_CREATE, "Chapter_02", T0, &o, NULL), 0);
 	assert_int_equal(lockops_clear(f->p, &f->a, false, T0, &cleared, NULL), 0);
 	fp = fopen(f->p->events_path, "r");
 	assert_non_null(fp);
@@ -432,12 +454,14 @@ static void test_event_log(void **state)
 			takeover++;
 		if (strstr(line, "\"event\":\"clear\"") && strstr(line, "\"count\":1"))
 			clear++;
+		if (strstr(line, "\"event\":\"clear-stale\"") && strstr(line, "\"count\":1"))
+			clear++;
 		cJSON_Delete(ev);
 	}
 	fclose(fp);
-	assert_int_equal(n, 3);
+	assert_int_equal(n, 5);
 	assert_int_equal(takeover, 1);
-	assert_int_equal(clear, 1);
+	assert_int_equal(clear, 2);
 }
 
 static void test_view_json(void **state)
@@ -482,6 +506,7 @@ int main(void)
 		T(test_names_are_checked),
 		T(test_config_extends_names),
 		T(test_foreign_entries_and_duplicates),
+		T(test_renewal_gives_hand_written_entries_a_token),
 		T(test_malformed_store_is_untouched),
 		T(test_check_tokens),
 		T(test_notes),

@@ -1,0 +1,425 @@
+/* cli.c - the helpers every lockfs subcommand uses; see cli.h.
+ *
+ * The subcommands are thin: they parse their arguments, call one lockops
+ * function and hand the result here to be worded and mapped to an exit
+ * code, so that every subcommand says the same thing the same way.
+ */
+#include "cli.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "isotime.h"
+#include "names.h"
+#include "waitchange.h"
+
+#define MSG_MAX 1024
+
+void cli_error(const char *cmd, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "lockfs %s: ", cmd);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+int cli_usage_error(const char *cmd, const char *usage, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "lockfs %s: ", cmd);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\n%s'lockfs %s --help' says more.\n", usage, cmd);
+	return EXIT_USAGE;
+}
+
+int cli_bad_option(const char *cmd, const char *usage, int opt, char **argv)
+{
+	const char *arg = argv[optind - 1];
+	char shown[64];
+
+	/* A long option names itself; a short one may sit in a cluster. */
+	if (strncmp(arg, "--", 2) == 0)
+		snprintf(shown, sizeof(shown), "%.*s", (int)strcspn(arg, "="),
+			 arg);
+	else
+		snprintf(shown, sizeof(shown), "-%c", optopt ? optopt : '?');
+	if (opt == ':')
+		return cli_usage_error(cmd, usage, "option %s needs a value",
+				       shown);
+	return cli_usage_error(cmd, usage, "unknown option %s", shown);
+}
+
+int cli_help(const char *text)
+{
+	fputs(text, stdout);
+	return EXIT_OK;
+}
+
+int cli_exit_code(int rc)
+{
+	return rc == -EINVAL ? EXIT_USAGE : EXIT_STORE;
+}
+
+/* Commands that change the store need .locks/ to exist: creating it as a
+ * side effect of `release` would turn any directory into a project. */
+static int require_locks_dir(const char *cmd, const struct project *p)
+{
+	struct stat sb;
+
+	if (stat(p->locks_dir, &sb) == 0 && S_ISDIR(sb.st_mode))
+		return EXIT_OK;
+	cli_error(cmd, "%s is not a lockfs project (no .locks/ here or above); "
+		  "'lockfs init' or 'lockfs acquire' sets one up", p->root);
+	return EXIT_STORE;
+}
+
+int cli_open(const char *cmd, const char *root, enum cli_open_mode mode,
+	     struct project **out)
+{
+	struct lf_error err = { 0 };
+	int code, rc;
+
+	/* -EINVAL here is a bad .locks/config: the user's to fix, as a
+	 * bad name is. */
+	rc = project_open(root, mode == CLI_CREATE, out, &err);
+	if (rc < 0) {
+		cli_error(cmd, "%s", err.msg);
+		return cli_exit_code(rc);
+	}
+	if (mode != CLI_CHANGE)
+		return EXIT_OK;
+	code = require_locks_dir(cmd, *out);
+	if (code != EXIT_OK) {
+		project_close(*out);
+		*out = NULL;
+	}
+	return code;
+}
+
+int cli_caller(const char *cmd, struct project *p, struct holder *out)
+{
+	struct lf_error err = { 0 };
+	int rc;
+
+	rc = identity_resolve(p->proc_root, getpid(), out, &err);
+	if (rc == 0)
+		return EXIT_OK;
+	cli_error(cmd, "cannot tell which instance is asking: %s", err.msg);
+	return cli_exit_code(rc);
+}
+
+/* strtod() alone would take "inf", "nan", "0x1p3" and "1e9". */
+int cli_parse_seconds(const char *s, double *out)
+{
+	size_t digits = 0, dots = 0;
+	const char *c;
+	char *end;
+
+	for (c = s; *c; c++) {
+		if (*c >= '0' && *c <= '9')
+			digits++;
+		else if (*c == '.')
+			dots++;
+		else
+			return -EINVAL;
+	}
+	if (digits == 0 || dots > 1)
+		return -EINVAL;
+	errno = 0;
+	*out = strtod(s, &end);
+	if (errno != 0 || *end != '\0' || *out > CLI_WAIT_MAX)
+		return -EINVAL;
+	return 0;
+}
+
+int cli_parse_token(const char *s, long long *out)
+{
+	char *end;
+
+	if (*s < '0' || *s > '9')
+		return -EINVAL;
+	errno = 0;
+	*out = strtoll(s, &end, 10);
+	if (errno != 0 || *end != '\0' || *out <= 0)
+		return -EINVAL;
+	return 0;
+}
+
+void cli_safe(char *out, size_t len, const char *s)
+{
+	size_t i;
+
+	if (len == 0)
+		return;
+	for (i = 0; s[i] && i + 1 < len; i++)
+		out[i] = (unsigned char)s[i] < 0x20 || s[i] == 0x7f ? '?' : s[i];
+	/* Cut before a character, not inside one. */
+	if (s[i])
+		while (i > 0 && ((unsigned char)s[i] & 0xc0) == 0x80)
+			i--;
+	out[i] = '\0';
+}
+
+bool cli_format_since(const char *iso, time_t now, char *out, size_t len)
+{
+	struct tm then_tm, now_tm;
+	time_t then;
+
+	if (!iso || isotime_parse(iso, &then) < 0 ||
+	    !localtime_r(&then, &then_tm) || !localtime_r(&now, &now_tm)) {
+		snprintf(out, len, "?");
+		return false;
+	}
+	if (then_tm.tm_year == now_tm.tm_year &&
+	    then_tm.tm_yday == now_tm.tm_yday)
+		strftime(out, len, "%H:%M", &then_tm);
+	else
+		strftime(out, len, "%Y-%m-%d %H:%M", &then_tm);
+	return true;
+}
+
+void cli_format_age(long long secs, char *out, size_t len)
+{
+	if (secs < 60)
+		snprintf(out, len, "%lld s", secs < 0 ? 0 : secs);
+	else if (secs < 3600)
+		snprintf(out, len, "%lld min", secs / 60);
+	else if (secs < 48 * 3600)
+		snprintf(out, len, "%lld h", secs / 3600);
+	else
+		snprintf(out, len, "%lld days", secs / 86400);
+}
+
+const char *cli_stale_words(enum stale_reason r)
+{
+	switch (r) {
+	case STALE_AGE:
+		return "not renewed within the stale timeout";
+	case STALE_HOLDER_EXITED:
+		return "its holder process has exited";
+	case STALE_BAD_TIMESTAMP:
+		return "its timestamp is unreadable or in the future";
+	case STALE_NONE:
+		break;
+	}
+	return "live";
+}
+
+/* "held by X since 10:03 (4 min ago)", or without the age when the
+ * timestamp is unreadable (core then reports no usable age). */
+static void describe_holder(char *out, size_t len, const char *holder,
+			    const char *since_iso, long long age, time_t now)
+{
+	char who[INSTANCE_MAX_LEN + 1], since[64], ago[32];
+
+	cli_safe(who, sizeof(who), holder);
+	if (!cli_format_since(since_iso, now, since, sizeof(since))) {
+		snprintf(out, len, "held by %s since an unreadable time", who);
+		return;
+	}
+	cli_format_age(age, ago, sizeof(ago));
+	snprintf(out, len, "held by %s since %s (%s ago)", who, since, ago);
+}
+
+void cli_describe_refusal(char *out, size_t len, const char *name,
+			  const struct lock_outcome *o, time_t now,
+			  const char *force_hint)
+{
+	char held[256], res[NAME_MAX_LEN * 2];
+
+	cli_safe(res, sizeof(res), name);
+	if (o->state == LOCK_ABSENT) {
+		snprintf(out, len, "%s is not locked", res);
+		return;
+	}
+	describe_holder(held, sizeof(held), o->holder, o->since, o->age, now);
+	if (o->state == LOCK_OTHER_STALE)
+		snprintf(out, len, "%s is %s, but that lock is stale (%s); %s",
+			 res, held, cli_stale_words(o->stale), force_hint);
+	else
+		snprintf(out, len, "%s is %s", res, held);
+}
+
+bool cli_refused(const struct lock_outcome *o, size_t n)
+{
+	size_t k;
+
+	for (k = 0; k < n; k++)
+		if (o[k].error != 0)
+			return true;
+	return false;
+}
+
+int cli_refusal_code(const struct lock_outcome *o, size_t n)
+{
+	bool any = false;
+	size_t k;
+
+	for (k = 0; k < n; k++) {
+		if (o[k].error == 0)
+			continue;
+		if (o[k].state != LOCK_OTHER_STALE)
+			return EXIT_HELD;
+		any = true;
+	}
+	return any ? EXIT_STALE : EXIT_HELD;
+}
+
+void cli_report_refusals(const char *cmd, const char *prefix,
+			 const char *const *names,
+			 const struct lock_outcome *o, size_t n, time_t now,
+			 const char *force_hint)
+{
+	char msg[MSG_MAX];
+	size_t k;
+
+	for (k = 0; k < n; k++) {
+		if (o[k].error == 0)
+			continue;
+		cli_describe_refusal(msg, sizeof(msg), names[k], &o[k], now,
+				     force_hint);
+		cli_error(cmd, "%s%s", prefix, msg);
+	}
+}
+
+int cli_absent_code(const char *cmd, struct project *p, const char *name)
+{
+	const struct lf_config *cfg;
+	struct lf_error err = { 0 };
+	char near[NAME_MAX_LEN + 1], res[NAME_MAX_LEN * 2];
+
+	if (project_config(p, &cfg, &err) < 0 ||
+	    nameset_contains(cfg->names, name))
+		return EXIT_HELD;
+	cli_safe(res, sizeof(res), name);
+	if (nameset_nearest(cfg->names, name, near, sizeof(near)))
+		cli_error(cmd, "\"%s\" is not a resource name of this project; "
+			  "did you mean %s?", res, near);
+	else
+		cli_error(cmd, "\"%s\" is not a resource name of this project",
+			  res);
+	return EXIT_USAGE;
+}
+
+/* ---- taking locks, with a wait ---- */
+
+static struct timespec deadline_after(double secs)
+{
+	struct timespec t;
+	long long ns;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	ns = (long long)((secs - (double)(long long)secs) * 1e9) + t.tv_nsec;
+	t.tv_sec += (time_t)secs + (time_t)(ns / 1000000000LL);
+	t.tv_nsec = (long)(ns % 1000000000LL);
+	return t;
+}
+
+static bool passed(const struct timespec *deadline)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return now.tv_sec > deadline->tv_sec ||
+	       (now.tv_sec == deadline->tv_sec &&
+		now.tv_nsec >= deadline->tv_nsec);
+}
+
+/* One attempt: EXIT_OK, a refusal's code (out[] says why), or an error
+ * already printed. */
+static int attempt(const struct cli_take *t, bool *refused)
+{
+	struct lf_error err = { 0 };
+	int rc;
+
+	memset(t->out, 0, t->n * sizeof(*t->out));
+	rc = lockops_request(t->p, t->caller, REQ_CREATE, t->names, t->n,
+			     t->note, time(NULL), t->out, &err);
+	*refused = rc < 0 && cli_refused(t->out, t->n);
+	if (rc == 0)
+		return EXIT_OK;
+	if (*refused)
+		return cli_refusal_code(t->out, t->n);
+	cli_error(t->cmd, "%s", err.msg);
+	return cli_exit_code(rc);
+}
+
+static const char force_hint[] = "--force overrides it";
+
+int cli_take(const struct cli_take *t)
+{
+	struct timespec deadline = deadline_after(t->wait);
+	struct waitchange *w = NULL;
+	char prefix[64] = "";
+	bool refused, announced = false;
+	int code, rc;
+
+	/* Watch before the first attempt, so that a release between the
+	 * attempt and the sleep still wakes us. */
+	if (t->wait > 0) {
+		rc = waitchange_open(t->p->locks_dir, "locks.json", &w);
+		if (rc < 0) {
+			cli_error(t->cmd, "cannot wait: %s", strerror(-rc));
+			return EXIT_STORE;
+		}
+	}
+	for (;;) {
+		code = attempt(t, &refused);
+		/* A stale lock is the user's to override (exit 4), not
+		 * something to wait out. */
+		if (!refused || code == EXIT_STALE || t->wait <= 0)
+			break;
+		if (passed(&deadline)) {
+			snprintf(prefix, sizeof(prefix), "gave up after %g s: ",
+				 t->wait);
+			break;
+		}
+		if (!announced)
+			cli_report_refusals(t->cmd, "waiting: ", t->names,
+					    t->out, t->n, time(NULL), force_hint);
+		announced = true;
+		waitchange_wait(w, &deadline, t->wait_sigmask);
+	}
+	if (refused)
+		cli_report_refusals(t->cmd, prefix, t->names, t->out, t->n,
+				    time(NULL), force_hint);
+	waitchange_close(w);
+	return code;
+}
+
+void cli_print_taken(FILE *f, const char *const *names,
+		     const struct lock_outcome *o, size_t n)
+{
+	char who[INSTANCE_MAX_LEN + 1];
+	size_t k;
+
+	for (k = 0; k < n; k++) {
+		fprintf(f, "%s token %lld ", names[k], o[k].token);
+		cli_safe(who, sizeof(who), o[k].holder);
+		switch (o[k].action) {
+		case ACT_RENEW:
+			fprintf(f, "renewed\n");
+			break;
+		case ACT_TAKE_OVER:
+			fprintf(f, "taken over from %s (%s)\n", who,
+				o[k].state == LOCK_OTHER_STALE ?
+				cli_stale_words(o[k].stale) : "a live lock, forced");
+			break;
+		default:
+			fprintf(f, "acquired\n");
+			break;
+		}
+	}
+}

@@ -1,0 +1,125 @@
+/* cli.h - what the lockfs subcommands (cmd_*.c) share: opening the project,
+ * finding the caller, parsing numbers, turning core's answers into
+ * messages and exit codes, and taking locks with an optional wait.
+ *
+ * Nothing here decides who may hold a lock: every decision comes back from
+ * lockops.h, and these helpers only say it in words and in an exit code
+ * (commands.h).  All messages go to stderr as "lockfs CMD: ...".
+ */
+#ifndef LOCKFS_CLI_H
+#define LOCKFS_CLI_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <time.h>
+
+#include "commands.h"
+#include "lockops.h"
+#include "project.h"
+
+/* The longest wait accepted (a year): keeps deadlines far from overflow. */
+#define CLI_WAIT_MAX (365.0 * 24 * 3600)
+
+/* "lockfs CMD: message" on stderr. */
+void cli_error(const char *cmd, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* A usage error: the message, then the command's usage line; returns
+ * EXIT_USAGE. */
+int cli_usage_error(const char *cmd, const char *usage, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* Report what getopt_long() returned for a bad option (opterr must be 0
+ * and optstring start with ':' after any '+'); returns EXIT_USAGE. */
+int cli_bad_option(const char *cmd, const char *usage, int opt, char **argv);
+
+/* The help text on stdout; returns EXIT_OK. */
+int cli_help(const char *text);
+
+/* Exit code for a core error that is not a refusal: EXIT_USAGE for
+ * -EINVAL (a bad name, label or config), else EXIT_STORE. */
+int cli_exit_code(int rc);
+
+enum cli_open_mode {
+	CLI_READ,		/* a missing .locks/ reads as an empty store */
+	CLI_CHANGE,		/* a missing .locks/ is an error (EXIT_STORE) */
+	CLI_CREATE,		/* create .locks/ and the store when missing */
+};
+
+/* Open the project at root; prints why not and returns an exit code. */
+int cli_open(const char *cmd, const char *root, enum cli_open_mode mode,
+	     struct project **out);
+
+/* Resolve the instance that ran this lockfs (identity.h walks past
+ * lockfs itself); prints why not and returns an exit code. */
+int cli_caller(const char *cmd, struct project *p, struct holder *out);
+
+/* SECS: a non-negative decimal number (fractions allowed) up to
+ * CLI_WAIT_MAX.  TOKEN: a positive integer.  -EINVAL otherwise. */
+int cli_parse_seconds(const char *s, double *out);
+int cli_parse_token(const char *s, long long *out);
+
+/* Copy s for a terminal: control characters become '?'; a string too
+ * long for out is cut at a character boundary. */
+void cli_safe(char *out, size_t len, const char *s);
+
+/* "10:03" (local time, today) or "2026-11-26 10:03" (another day); "?"
+ * and false for a timestamp that does not parse. */
+bool cli_format_since(const char *iso, time_t now, char *out, size_t len);
+
+/* "12 s", "4 min", "2 h", "3 days". */
+void cli_format_age(long long secs, char *out, size_t len);
+
+/* Why a lock is stale, in words ("its holder process has exited"). */
+const char *cli_stale_words(enum stale_reason r);
+
+/* One sentence about a refused resource: "Chapter_03 is held by CLI-12345
+ * since 10:03 (4 min ago)", with the staleness and force_hint (e.g.
+ * "--force overrides it") when the lock is stale. */
+void cli_describe_refusal(char *out, size_t len, const char *name,
+			  const struct lock_outcome *o, time_t now,
+			  const char *force_hint);
+
+/* Exit code of a refused request: EXIT_STALE when every refused resource
+ * is held by another whose lock is stale, else EXIT_HELD. */
+int cli_refusal_code(const struct lock_outcome *o, size_t n);
+
+/* True when some resource of the request was refused. */
+bool cli_refused(const struct lock_outcome *o, size_t n);
+
+/* Print every refused resource (prefix may be "" or "gave up after 3 s: "). */
+void cli_report_refusals(const char *cmd, const char *prefix,
+			 const char *const *names,
+			 const struct lock_outcome *o, size_t n, time_t now,
+			 const char *force_hint);
+
+/* For a resource core found absent: when name is not one of the project's
+ * names either, say so with the nearest valid one and return EXIT_USAGE
+ * (the caller mistyped it); else return EXIT_HELD. */
+int cli_absent_code(const char *cmd, struct project *p, const char *name);
+
+/* Taking locks: one all-or-nothing REQ_CREATE, retried as the store
+ * changes until wait seconds have passed. */
+struct cli_take {
+	const char *cmd;		/* for messages */
+	struct project *p;
+	const struct holder *caller;
+	const char *const *names;
+	size_t n;
+	const char *note;		/* NULL: none */
+	double wait;			/* seconds; 0: one attempt */
+	const sigset_t *wait_sigmask;	/* signal mask while asleep, or NULL */
+	struct lock_outcome *out;	/* n slots, filled in */
+};
+
+/* Returns an exit code; on EXIT_OK out[] holds the actions and tokens. */
+int cli_take(const struct cli_take *t);
+
+/* "Chapter_03 token 17 acquired" (and whose lock was taken over) for each
+ * resource of a granted request. */
+void cli_print_taken(FILE *f, const char *const *names,
+		     const struct lock_outcome *o, size_t n);
+
+#endif

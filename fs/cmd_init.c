@@ -1,0 +1,187 @@
+/* cmd_init.c - `lockfs init`: set a book project up for lockfs.
+ *
+ * Creates .locks/ with an empty store and the bare mount point (core's
+ * project_open), and adds ".locks/" to the project's .gitignore, the
+ * proposal's unchecked "Add .locks/ to .gitignore" item: lock state is per
+ * machine and must never be committed.  Running it again changes nothing.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+#define GITIGNORE_MAX (1024 * 1024)
+
+static const char init_usage[] = "usage: lockfs init\n";
+
+static const char init_help[] =
+	"usage: lockfs init\n"
+	"\n"
+	"Set up the project (the directory given with -C, else the current one):\n"
+	"create .locks/ with an empty locks.json and the mount point .locks/fs,\n"
+	"and add \".locks/\" to .gitignore unless it is already listed.  Safe to\n"
+	"run again.\n"
+	"\n"
+	"  -h, --help        this text\n"
+	"\n"
+	"Exit: 0 done; 2 usage; 3 .locks/ or .gitignore cannot be written.\n";
+
+/* Lines that already keep .locks/ out of git (trailing blanks ignored). */
+static bool ignores_locks(const char *line, size_t len)
+{
+	static const char *const forms[] = {
+		".locks", ".locks/", "/.locks", "/.locks/", ".locks/*",
+		"/.locks/*", ".locks/**", "/.locks/**",
+	};
+	size_t i;
+
+	while (len > 0 && strchr(" \t\r", line[len - 1]))
+		len--;
+	for (i = 0; i < sizeof(forms) / sizeof(forms[0]); i++)
+		if (strlen(forms[i]) == len && memcmp(forms[i], line, len) == 0)
+			return true;
+	return false;
+}
+
+/* The file's bytes (NULL, 0 when it does not exist).  -EINVAL when it is
+ * not a regular file; O_NONBLOCK so that a FIFO there cannot hang us. */
+static int read_file(const char *path, char **buf, size_t *len)
+{
+	struct stat sb;
+	ssize_t got;
+	int fd, rc = 0;
+
+	*buf = NULL;
+	*len = 0;
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	if (fd < 0)
+		return errno == ENOENT ? 0 : -errno;
+	if (fstat(fd, &sb) < 0) {
+		rc = -errno;
+		goto out;
+	}
+	if (!S_ISREG(sb.st_mode) || sb.st_size > GITIGNORE_MAX) {
+		rc = S_ISREG(sb.st_mode) ? -EFBIG : -EINVAL;
+		goto out;
+	}
+	*buf = malloc((size_t)sb.st_size + 1);
+	if (!*buf) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	while (*len < (size_t)sb.st_size) {
+		got = read(fd, *buf + *len, (size_t)sb.st_size - *len);
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got < 0) {
+			rc = -errno;
+			goto out;
+		}
+		if (got == 0)
+			break;
+		*len += (size_t)got;
+	}
+out:
+	close(fd);
+	return rc;
+}
+
+static bool listed(const char *buf, size_t len)
+{
+	const char *line = buf, *end = buf + len, *nl;
+
+	while (line < end) {
+		nl = memchr(line, '\n', (size_t)(end - line));
+		if (!nl)
+			nl = end;
+		if (ignores_locks(line, (size_t)(nl - line)))
+			return true;
+		line = nl + 1;
+	}
+	return false;
+}
+
+static int append_line(const char *path, bool need_newline)
+{
+	static const char line[] = "\n.locks/\n";
+	const char *text = need_newline ? line : line + 1;
+	size_t len = strlen(text);
+	ssize_t put;
+	int fd, rc = 0;
+
+	fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return -errno;
+	put = write(fd, text, len);
+	if (put != (ssize_t)len)
+		rc = put < 0 ? -errno : -EIO;
+	if (close(fd) < 0 && rc == 0)
+		rc = -errno;
+	return rc;
+}
+
+static int update_gitignore(const char *cmd, const char *root)
+{
+	char path[PATH_MAX];
+	char *buf = NULL;
+	size_t len = 0;
+	int rc;
+
+	if (snprintf(path, sizeof(path), "%s/.gitignore", root) >=
+	    (int)sizeof(path)) {
+		cli_error(cmd, "%s/.gitignore: path too long", root);
+		return EXIT_STORE;
+	}
+	rc = read_file(path, &buf, &len);
+	if (rc == 0 && listed(buf, len)) {
+		printf("%s already lists .locks/\n", path);
+		goto out;
+	}
+	if (rc == 0)
+		rc = append_line(path, len > 0 && buf[len - 1] != '\n');
+	if (rc == 0)
+		printf("added .locks/ to %s\n", path);
+out:
+	free(buf);
+	if (rc == 0)
+		return EXIT_OK;
+	cli_error(cmd, "%s: %s", path, rc == -EINVAL ?
+		  "not a regular file" : strerror(-rc));
+	return EXIT_STORE;
+}
+
+int cmd_init(const char *root, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *cmd = "init";
+	struct project *p = NULL;
+	int opt, code;
+
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+		if (opt == 'h')
+			return cli_help(init_help);
+		return cli_bad_option(cmd, init_usage, opt, argv);
+	}
+	if (optind < argc)
+		return cli_usage_error(cmd, init_usage,
+				       "takes no arguments (-C DIR picks the project)");
+	code = cli_open(cmd, root, CLI_CREATE, &p);
+	if (code != EXIT_OK)
+		return code;
+	printf("lockfs project at %s (store %s)\n", p->root, p->store_path);
+	code = update_gitignore(cmd, p->root);
+	project_close(p);
+	return code;
+}

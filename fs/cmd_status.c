@@ -1,0 +1,362 @@
+/* cmd_status.c - `lockfs status [--json]`: the proposal's "Active Locks"
+ * dashboard (its Prompt 10), for a person or for a program.
+ *
+ * One consistent read (lockops_list) gives every entry with its staleness,
+ * age and oddities already worked out by core; this file lays them out as
+ * a table, or as the JSON objects the mount shows for each lock file
+ * (lockops_view_json) with the oddities added, so both views agree.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cjson/cJSON.h>
+
+#include "cli.h"
+
+static const char status_usage[] = "usage: lockfs status [--json]\n";
+
+static const char status_help[] =
+	"usage: lockfs status [--json]\n"
+	"\n"
+	"Show every lock of the project: resource, instance, since when (the\n"
+	"last acquisition or renewal, local time), age, live or stale and why,\n"
+	"fencing token and note.  Entries that other writers put in locks.json\n"
+	"are listed too; odd ones (names outside the project's set, a resource\n"
+	"listed twice, an unreadable timestamp) are marked with '!'.\n"
+	"Colour only on a terminal, and never when NO_COLOR is set.\n"
+	"\n"
+	"  -j, --json        a JSON array for programs: per lock the object\n"
+	"                    that 'cat' shows on the mount, plus \"duplicate\"\n"
+	"                    and \"flags\" (\"unknown-name\", \"duplicate\",\n"
+	"                    \"bad-timestamp\")\n"
+	"  -h, --help        this text\n"
+	"\n"
+	"Exit: 0 shown; 2 usage; 3 store unreadable (the message says where).\n";
+
+/* ---- flags shared by both views ---- */
+
+enum flag { FLAG_UNKNOWN_NAME, FLAG_DUPLICATE, FLAG_BAD_TIMESTAMP, NFLAGS };
+
+static const char *const flag_names[NFLAGS] = {
+	[FLAG_UNKNOWN_NAME] = "unknown-name",
+	[FLAG_DUPLICATE] = "duplicate",
+	[FLAG_BAD_TIMESTAMP] = "bad-timestamp",
+};
+
+static const char *const flag_words[NFLAGS] = {
+	[FLAG_UNKNOWN_NAME] = "not a resource name of this project",
+	[FLAG_DUPLICATE] = "another entry for this resource comes first",
+	[FLAG_BAD_TIMESTAMP] = "unreadable timestamp, so it counts as stale",
+};
+
+static bool has_flag(const struct lock_view *v, enum flag f)
+{
+	switch (f) {
+	case FLAG_UNKNOWN_NAME:
+		return !v->name_known;
+	case FLAG_DUPLICATE:
+		return v->duplicate;
+	case FLAG_BAD_TIMESTAMP:
+		return v->stale == STALE_BAD_TIMESTAMP;
+	case NFLAGS:
+		break;
+	}
+	return false;
+}
+
+static bool is_odd(const struct lock_view *v)
+{
+	enum flag f;
+
+	for (f = 0; f < NFLAGS; f++)
+		if (has_flag(v, f))
+			return true;
+	return false;
+}
+
+/* ---- JSON ---- */
+
+static cJSON *view_object(const struct lock_view *v)
+{
+	cJSON *o, *flags;
+	char *text;
+	enum flag f;
+
+	text = lockops_view_json(v, NULL);
+	o = text ? cJSON_Parse(text) : NULL;
+	free(text);
+	if (!o)
+		return NULL;
+	flags = cJSON_AddArrayToObject(o, "flags");
+	if (!cJSON_AddBoolToObject(o, "duplicate", v->duplicate) || !flags)
+		goto fail;
+	for (f = 0; f < NFLAGS; f++)
+		if (has_flag(v, f) &&
+		    !cJSON_AddItemToArray(flags, cJSON_CreateString(flag_names[f])))
+			goto fail;
+	return o;
+fail:
+	cJSON_Delete(o);
+	return NULL;
+}
+
+static int print_json(const struct lock_list *list)
+{
+	cJSON *arr = cJSON_CreateArray(), *o;
+	char *text = NULL;
+	size_t i;
+	int code = EXIT_STORE;
+
+	if (!arr)
+		goto out;
+	for (i = 0; i < list->n; i++) {
+		o = view_object(&list->v[i]);
+		if (!o || !cJSON_AddItemToArray(arr, o)) {
+			cJSON_Delete(o);
+			goto out;
+		}
+	}
+	text = cJSON_Print(arr);
+	if (!text)
+		goto out;
+	printf("%s\n", text);
+	code = EXIT_OK;
+out:
+	if (code != EXIT_OK)
+		cli_error("status", "out of memory");
+	free(text);
+	cJSON_Delete(arr);
+	return code;
+}
+
+/* ---- the table ---- */
+
+enum column { COL_MARK, COL_RES, COL_INST, COL_SINCE, COL_AGE, COL_STATE,
+	      COL_TOKEN, COL_NOTE, NCOLS };
+
+static const char *const headers[NCOLS] = {
+	"", "RESOURCE", "INSTANCE", "SINCE", "AGE", "STATE", "TOKEN", "NOTE",
+};
+
+struct row {
+	char cell[NCOLS][4 * NOTE_MAX_LEN + 1];	/* a note of UTF-8 */
+	const char *colour;		/* of the STATE cell, or NULL */
+};
+
+struct style {
+	bool on;
+	const char *bold, *live, *stale, *odd, *reset;
+};
+
+/* Colour for a person at a terminal only (https://no-color.org). */
+static struct style pick_style(void)
+{
+	const char *no_color = getenv("NO_COLOR");
+	const char *term = getenv("TERM");
+	struct style s = { false, "", "", "", "", "" };
+
+	if (!isatty(STDOUT_FILENO) || (no_color && no_color[0]) ||
+	    (term && strcmp(term, "dumb") == 0))
+		return s;
+	return (struct style){ true, "\033[1m", "\033[32m", "\033[33m",
+			       "\033[31m", "\033[0m" };
+}
+
+/* Characters, not bytes: entries are valid UTF-8 (lockdoc.h). */
+static size_t width(const char *s)
+{
+	size_t n = 0;
+
+	for (; *s; s++)
+		n += ((unsigned char)*s & 0xc0) != 0x80;
+	return n;
+}
+
+static void fill_row(const struct lock_view *v, time_t now,
+		     const struct style *st, struct row *r)
+{
+	const char *reason = policy_stale_reason_name(v->stale);
+
+	snprintf(r->cell[COL_MARK], sizeof(r->cell[0]), "%s",
+		 is_odd(v) ? "!" : "");
+	cli_safe(r->cell[COL_RES], sizeof(r->cell[0]), v->e.resource);
+	cli_safe(r->cell[COL_INST], sizeof(r->cell[0]), v->e.instance);
+	cli_format_since(v->e.ts_ok ? v->e.timestamp : NULL, now,
+			 r->cell[COL_SINCE], sizeof(r->cell[0]));
+	if (v->e.ts_ok)
+		cli_format_age(v->age, r->cell[COL_AGE], sizeof(r->cell[0]));
+	else
+		snprintf(r->cell[COL_AGE], sizeof(r->cell[0]), "?");
+	snprintf(r->cell[COL_STATE], sizeof(r->cell[0]), "%s%s%s",
+		 reason ? "stale (" : "live", reason ? reason : "",
+		 reason ? ")" : "");
+	if (v->e.token > 0)
+		snprintf(r->cell[COL_TOKEN], sizeof(r->cell[0]), "%lld",
+			 v->e.token);
+	else
+		snprintf(r->cell[COL_TOKEN], sizeof(r->cell[0]), "-");
+	cli_safe(r->cell[COL_NOTE], sizeof(r->cell[0]),
+		 v->e.note ? v->e.note : "");
+	r->colour = reason ? st->stale : st->live;
+}
+
+/* Cells are padded lazily, when a later cell has text, so that no line
+ * ends in blanks. */
+struct line {
+	const struct style *st;
+	size_t owed;			/* blanks not yet written */
+};
+
+static void print_cell(struct line *l, const char *text, size_t w,
+		       const char *colour)
+{
+	bool paint = l->st->on && colour && colour[0];
+
+	if (w == 0)
+		return;		/* a column with nothing to show */
+	if (text[0]) {
+		printf("%*s%s%s%s", (int)l->owed, "", paint ? colour : "",
+		       text, paint ? l->st->reset : "");
+		l->owed = 0;
+	}
+	l->owed += w - width(text) + 2;
+}
+
+/* One row; state_colour NULL for the header, which is all bold. */
+static void print_line(const char *const *cells, const char *state_colour,
+		       const size_t *w, const struct style *st)
+{
+	struct line l = { st, 0 };
+	size_t c;
+
+	for (c = 0; c < NCOLS; c++)
+		print_cell(&l, cells[c], w[c],
+			   !state_colour ? st->bold :
+			   c == COL_STATE ? state_colour :
+			   c == COL_MARK ? st->odd : NULL);
+	putchar('\n');
+}
+
+/* Two passes over the list, the first for the column widths, so that a
+ * store of many entries needs no table in memory. */
+static void print_rows(const struct lock_list *list, const struct style *st)
+{
+	size_t w[NCOLS] = { 0 }, i, c;
+	const char *cells[NCOLS];
+	struct row r;
+
+	for (c = 0; c < NCOLS; c++) {
+		w[c] = width(headers[c]);
+		cells[c] = r.cell[c];
+	}
+	for (i = 0; i < list->n; i++) {
+		fill_row(&list->v[i], list->now, st, &r);
+		for (c = 0; c < NCOLS; c++)
+			if (width(r.cell[c]) > w[c])
+				w[c] = width(r.cell[c]);
+	}
+	print_line(headers, NULL, w, st);
+	for (i = 0; i < list->n; i++) {
+		fill_row(&list->v[i], list->now, st, &r);
+		print_line(cells, r.colour, w, st);
+	}
+}
+
+/* Below the table: what is odd about each marked entry. */
+static void print_odd(const struct lock_list *list, const struct style *st)
+{
+	char res[NAME_MAX_LEN * 2];
+	enum flag f;
+	size_t i;
+
+	for (i = 0; i < list->n; i++) {
+		cli_safe(res, sizeof(res), list->v[i].e.resource);
+		for (f = 0; f < NFLAGS; f++)
+			if (has_flag(&list->v[i], f))
+				printf("%s!%s %s (entry %zu): %s\n", st->odd,
+				       st->reset, res, i + 1, flag_words[f]);
+	}
+}
+
+static int print_table(struct project *p, const struct lock_list *list)
+{
+	const struct lf_config *cfg;
+	struct lf_error err = { 0 };
+	struct style st = pick_style();
+	char timeout[32];
+	size_t i, stale = 0;
+
+	if (project_config(p, &cfg, &err) < 0) {
+		cli_error("status", "%s", err.msg);
+		return cli_exit_code(-err.code);
+	}
+	cli_format_age(cfg->stale_seconds, timeout, sizeof(timeout));
+	printf("Active locks in %s (stale after %s):\n", p->root, timeout);
+	if (list->n == 0) {
+		printf("No active locks.\n");
+		return EXIT_OK;
+	}
+	for (i = 0; i < list->n; i++)
+		stale += list->v[i].stale != STALE_NONE;
+	putchar('\n');
+	print_rows(list, &st);
+	printf("\n%zu lock%s, %zu stale.\n", list->n, list->n == 1 ? "" : "s",
+	       stale);
+	print_odd(list, &st);
+	return EXIT_OK;
+}
+
+int cmd_status(const char *root, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *cmd = "status";
+	struct lock_list list = { 0 };
+	struct lf_error err = { 0 };
+	struct project *p = NULL;
+	bool json = false;
+	int opt, code, rc;
+
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, ":jh", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'j':
+			json = true;
+			break;
+		case 'h':
+			return cli_help(status_help);
+		default:
+			return cli_bad_option(cmd, status_usage, opt, argv);
+		}
+	}
+	if (optind < argc)
+		return cli_usage_error(cmd, status_usage, "takes no arguments");
+	code = cli_open(cmd, root, CLI_READ, &p);
+	if (code != EXIT_OK)
+		return code;
+	rc = lockops_list(p, time(NULL), &list, &err);
+	if (rc < 0) {
+		cli_error(cmd, "%s", err.msg);
+		code = cli_exit_code(rc);
+		goto out;
+	}
+	code = json ? print_json(&list) : print_table(p, &list);
+	/* The dashboard is this command's whole result: a full disk or a
+	 * closed pipe must not pass for success. */
+	if (code == EXIT_OK && fflush(stdout) == EOF) {
+		cli_error(cmd, "cannot write the output: %s", strerror(errno));
+		code = EXIT_STORE;
+	}
+out:
+	lock_list_free(&list);
+	project_close(p);
+	return code;
+}
