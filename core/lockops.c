@@ -346,7 +346,7 @@ static struct lock_fields caller_fields(const struct request *r,
 		.start_time = h->start_time,
 		.host = h->host[0] ? h->host : NULL,
 		.uid = (long long)h->uid,
-		.note = note,
+		.note = note && note[0] ? note : NULL,
 	};
 }
 
@@ -394,7 +394,7 @@ static int renew(struct request *r, struct lockdoc *doc, size_t i,
 		rc = lockdoc_replace(doc, i, &f);
 	}
 	if (rc == 0 && note)
-		rc = lockdoc_set_note(doc, i, note);
+		rc = lockdoc_set_note(doc, i, note[0] ? note : NULL);
 	return rc;
 }
 

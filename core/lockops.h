@@ -69,8 +69,9 @@ struct lock_outcome {
 	long long holder_token;
 };
 
-/* Apply req to every name.  out has n slots (may be NULL).  note (NULL: keep)
- * is stored on locks that are acquired, taken over or renewed. */
+/* Apply req to every name.  out has n slots (may be NULL).  note is stored
+ * on locks that are acquired, taken over or renewed; NULL keeps the note a
+ * renewed lock has, "" removes it. */
 int lockops_request(struct project *p, const struct holder *caller,
 		    enum lock_request req, const char *const *names, size_t n,
 		    const char *note, time_t now, struct lock_outcome *out,

@@ -117,26 +117,33 @@ static int create_layout(const struct project *p, struct lf_error *err)
 	return rc;
 }
 
+/* Load .locks/config.  On failure the stamp is cleared, so the next
+ * project_config() tries again instead of trusting the old settings. */
 static int load_config(struct project *p, struct lf_error *err)
 {
+	struct config_stamp stamp = { 0 };
 	struct lf_config cfg;
 	struct stat sb;
 	int rc;
 
-	memset(&p->config_stamp, 0, sizeof(p->config_stamp));
 	if (stat(p->config_path, &sb) == 0) {
-		p->config_stamp.present = true;
-		p->config_stamp.dev = sb.st_dev;
-		p->config_stamp.ino = sb.st_ino;
-		p->config_stamp.size = sb.st_size;
-		p->config_stamp.mtime = sb.st_mtim;
-		p->config_stamp.ctime = sb.st_ctim;
+		stamp.present = true;
+		stamp.dev = sb.st_dev;
+		stamp.ino = sb.st_ino;
+		stamp.size = sb.st_size;
+		stamp.mtime = sb.st_mtim;
+		stamp.ctime = sb.st_ctim;
 	}
+	memset(&p->config_stamp, 0, sizeof(p->config_stamp));
 	rc = config_load(p->config_path, &cfg, err);
-	if (rc < 0)
+	if (rc < 0) {
+		p->config_valid = false;
 		return rc;
+	}
 	config_free(&p->config);
 	p->config = cfg;
+	p->config_stamp = stamp;
+	p->config_valid = true;
 	store_set_durability(p->store, cfg.durability);
 	return 0;
 }
@@ -161,10 +168,12 @@ int project_open(const char *root, bool create, struct project **out,
 	paths.store_path = p->store_path;
 	paths.sidecar_path = p->sidecar_path;
 	rc = store_open(&paths, &p->store, err);
-	if (rc == 0)
-		rc = load_config(p, err);
 	if (rc < 0)
 		goto fail;
+	/* A bad config is reported by every operation that needs it (the
+	 * stamp stays unset so project_config() tries again), not here:
+	 * unmounting or fixing the project must not depend on it. */
+	load_config(p, NULL);
 	*out = p;
 	return 0;
 fail:
@@ -201,8 +210,8 @@ int project_config(struct project *p, const struct lf_config **out,
 {
 	int rc = 0;
 
-	if (config_changed(p))
+	if (!p->config_valid || config_changed(p))
 		rc = load_config(p, err);
 	*out = &p->config;
-	return rc;
+	return rc < 0 ? rc : 0;
 }

@@ -33,6 +33,7 @@ struct project {
 	const char *proc_root;		/* "/proc" unless a test changes it */
 	struct store *store;
 	struct lf_config config;
+	bool config_valid;		/* config matches the file at config_stamp */
 	struct config_stamp {
 		bool present;
 		dev_t dev;
@@ -48,14 +49,17 @@ int project_discover(const char *start, char *root, size_t rootlen,
 		     struct lf_error *err);
 
 /* Open the project at root.  With create, make .locks/ (0755), .locks/fs/
- * (0555) and an empty store when missing; without, a missing .locks/ is
- * -ENOENT ... unless the caller only reads (a missing store reads empty). */
+ * (0555) and an empty store when missing.  Without, nothing is created: a
+ * missing store reads as empty and transactions fail (no sidecar).  A bad
+ * .locks/config does not fail the open; project_config() reports it. */
 int project_open(const char *root, bool create, struct project **out,
 		 struct lf_error *err);
 
 void project_close(struct project *p);
 
-/* The current configuration, re-read if .locks/config changed. */
+/* The current configuration, re-read if .locks/config changed (or if it
+ * could not be loaded before).  On error *out is the last good one or
+ * zeroed: callers must not use it. */
 int project_config(struct project *p, const struct lf_config **out,
 		   struct lf_error *err);
 

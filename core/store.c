@@ -258,18 +258,21 @@ static int load_once(struct store *st, struct lockdoc **doc,
 static int refresh(struct store *st, struct lf_error *err)
 {
 	struct lockdoc *doc = NULL;
+	struct lf_error local = { 0 };
 	struct stamp now, got;
 	unsigned attempt;
 	int rc;
 
+	/* The failure is remembered even for callers that pass no err. */
+	if (!err)
+		err = &local;
 	rc = current_stamp(st, &now, err);
 	if (rc < 0)
 		return rc;
 	if (st->cache && stamp_equal(&now, &st->cache_stamp))
 		return 0;
 	if (now.present && stamp_equal(&now, &st->bad_stamp)) {
-		if (err)
-			*err = st->bad_error;
+		*err = st->bad_error;
 		return -st->bad_error.code;
 	}
 	for (attempt = 0;; attempt++) {
@@ -280,7 +283,7 @@ static int refresh(struct store *st, struct lf_error *err)
 	}
 	if (rc < 0) {
 		drop_cache(st);
-		if (rc == -EIO && err) {
+		if (rc == -EIO) {
 			st->bad_stamp = got;
 			st->bad_error = *err;
 		}

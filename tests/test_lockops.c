@@ -276,6 +276,41 @@ static void test_config_extends_names(void **state)
 	assert_int_equal(req1(f, &f->a, REQ_CREATE, "Chapter_07", T0, &o, &err), 0);
 }
 
+/* A config that stops parsing is an error for every operation, never a
+ * silent return to the settings it had before. */
+static void test_bad_config_is_reported_not_ignored(void **state)
+{
+	struct fixture *f = *state;
+	struct lf_error err = { 0 };
+	struct lock_outcome o;
+	struct lock_list list;
+	FILE *fp = fopen(f->p->config_path, "w");
+
+	assert_non_null(fp);
+	fputs("stale_seconds = 60\n", fp);
+	assert_int_equal(fclose(fp), 0);
+	assert_int_equal(req1(f, &f->a, REQ_CREATE, "Chapter_01", T0, &o, NULL), 0);
+	fp = fopen(f->p->config_path, "w");
+	assert_non_null(fp);
+	fputs("stale_secnds = 60\n", fp);
+	assert_int_equal(fclose(fp), 0);
+	assert_int_equal(req1(f, &f->a, REQ_CREATE, "Chapter_02", T0, &o, &err), -EINVAL);
+	assert_non_null(strstr(err.msg, "line 1"));
+	assert_int_equal(lockops_list(f->p, T0, &list, NULL), -EINVAL);
+	/* and again: the failure is not cached as success */
+	assert_int_equal(req1(f, &f->a, REQ_CREATE, "Chapter_02", T0, &o, NULL), -EINVAL);
+	assert_int_equal(unlink(f->p->config_path), 0);
+	assert_int_equal(req1(f, &f->a, REQ_CREATE, "Chapter_02", T0, &o, NULL), 0);
+	/* and a project opened on a bad config opens, then reports it */
+	fp = fopen(f->p->config_path, "w");
+	assert_non_null(fp);
+	fputs("durability = maybe\n", fp);
+	assert_int_equal(fclose(fp), 0);
+	project_close(f->p);
+	assert_int_equal(project_open(f->dir, false, &f->p, NULL), 0);
+	assert_int_equal(req1(f, &f->a, REQ_CREATE, "Chapter_03", T0, &o, NULL), -EINVAL);
+}
+
 static void test_foreign_entries_and_duplicates(void **state)
 {
 	struct fixture *f = *state;
@@ -505,6 +540,7 @@ int main(void)
 		T(test_release_is_per_resource),
 		T(test_names_are_checked),
 		T(test_config_extends_names),
+		T(test_bad_config_is_reported_not_ignored),
 		T(test_foreign_entries_and_duplicates),
 		T(test_renewal_gives_hand_written_entries_a_token),
 		T(test_malformed_store_is_untouched),

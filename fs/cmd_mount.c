@@ -1,0 +1,619 @@
+/* cmd_mount.c - `lockfs mount` and `lockfs umount`: the daemon's life.
+ *
+ * mount opens (and if need be creates) the project, claims it with an
+ * exclusive flock on .locks/mount.pid that the daemon holds for its whole
+ * life (so a daemon killed with -9 leaves no claim behind and two daemons
+ * can never serve one project), clears a dead mount left by a killed
+ * daemon, and forks the daemon, which runs the FUSE loop of fuse_ops.c
+ * single-threaded.  The parent returns only once the kernel has talked to
+ * the daemon (its init handler writes to a pipe) and the mount point shows
+ * the new file system, so `lockfs mount && touch ...` never races.
+ *
+ * umount runs fusermount3 -u and waits until the daemon lets go of the
+ * pid file.  Both commands leave the bare mount point 0555, so that a
+ * `touch` while nothing is mounted fails instead of creating a plain file
+ * that locks nothing.
+ *
+ * Exit codes (commands.h): 0 done; 1 something is in the way (another
+ * daemon serves the project, another file system is mounted there, the
+ * mount is busy, nothing is mounted); 2 usage; 3 the project cannot be
+ * set up or the mount failed.  fusermount3 runs through fork/exec with a
+ * fixed argument vector, never through a shell.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "commands.h"
+#include "fuse_ops.h"
+#include "project.h"
+
+#define READY_TIMEOUT_MS 10000	/* for the daemon to mount, or to exit */
+#define EXIT_POLL_MS 20
+
+static const char mount_usage[] =
+	"usage: lockfs [-C DIR] mount [-f] [DIR]\n"
+	"\n"
+	"Mount the project's locks at DIR/.locks/fs (DIR: the project found\n"
+	"from -C or the working directory).  Creates .locks/ and the store when\n"
+	"missing, clears a dead mount left by a killed daemon, and returns once\n"
+	"the mount answers.\n"
+	"\n"
+	"  -f, --foreground  stay in the foreground (SIGTERM or SIGINT unmounts)\n"
+	"  -h, --help        show this help\n"
+	"\n"
+	"Exit codes: 0 mounted; 1 already mounted (by the daemon named) or\n"
+	"something else is mounted there; 2 usage; 3 cannot set up the project\n"
+	"or mount.\n";
+
+static const char umount_usage[] =
+	"usage: lockfs [-C DIR] umount [DIR]\n"
+	"\n"
+	"Unmount DIR/.locks/fs and wait for its daemon to exit.\n"
+	"\n"
+	"Exit codes: 0 unmounted; 1 nothing mounted, or the mount is busy (a\n"
+	"process has its working directory or a file open there); 2 usage;\n"
+	"3 the daemon did not exit.\n";
+
+/* Options of both commands; -f only for mount.  Returns -1 to go on, or
+ * the exit code to return at once (after --help or a usage error). */
+static int parse_args(int argc, char **argv, const char *usage,
+		      bool allow_foreground, bool *foreground, const char **dir)
+{
+	static const struct option longopts[] = {
+		{ "foreground", no_argument, NULL, 'f' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int opt;
+
+	while ((opt = getopt_long(argc, argv, "fh", longopts, NULL)) != -1) {
+		if (opt == 'h') {
+			fputs(usage, stdout);
+			return EXIT_OK;
+		}
+		if (opt != 'f' || !allow_foreground) {
+			fputs(usage, stderr);
+			return EXIT_USAGE;
+		}
+		*foreground = true;
+	}
+	if (argc - optind > 1) {
+		fprintf(stderr, "lockfs: %s: too many arguments\n", argv[0]);
+		fputs(usage, stderr);
+		return EXIT_USAGE;
+	}
+	*dir = optind < argc ? argv[optind] : NULL;
+	return -1;
+}
+
+/* DIR on the command line names the project exactly, like -C. */
+static int project_root(const char *root, const char *dir, char *out)
+{
+	if (!dir) {
+		snprintf(out, PATH_MAX, "%s", root);
+		return 0;
+	}
+	if (!realpath(dir, out)) {
+		fprintf(stderr, "lockfs: %s: %s\n", dir, strerror(errno));
+		return EXIT_USAGE;
+	}
+	return 0;
+}
+
+/* Undo the octal escapes (\040 for a space ...) of /proc/self/mountinfo. */
+static void unescape_mountinfo(char *s)
+{
+	char *out = s;
+
+	while (*s) {
+		if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' &&
+		    s[2] >= '0' && s[2] <= '7' && s[3] >= '0' && s[3] <= '7') {
+			*out++ = (char)((s[1] - '0') * 64 + (s[2] - '0') * 8 +
+					(s[3] - '0'));
+			s += 4;
+			continue;
+		}
+		*out++ = *s++;
+	}
+	*out = '\0';
+}
+
+/* Is something mounted at mp?  Read from the mount table rather than by
+ * stat: a dead FUSE mount answers every stat with ENOTCONN. */
+static bool is_mount_point(const char *mp)
+{
+	FILE *f = fopen("/proc/self/mountinfo", "re");
+	char *line = NULL, *field, *save;
+	size_t cap = 0;
+	bool found = false;
+	int i;
+
+	if (!f)
+		return false;
+	while (!found && getline(&line, &cap, f) > 0) {
+		/* id parent major:minor root MOUNT-POINT ... */
+		field = strtok_r(line, " ", &save);
+		for (i = 0; i < 4 && field; i++)
+			field = strtok_r(NULL, " ", &save);
+		if (!field)
+			continue;
+		unescape_mountinfo(field);
+		found = strcmp(field, mp) == 0;
+	}
+	free(line);
+	fclose(f);
+	return found;
+}
+
+/* Run fusermount3 with these arguments; 0 when it succeeded (it says
+ * what went wrong itself, on our stderr). */
+static int fusermount(const char *const *args)
+{
+	const char *argv[8] = { "fusermount3" };
+	pid_t pid;
+	int status, i;
+
+	for (i = 0; i < 6 && args[i]; i++)
+		argv[i + 1] = args[i];
+	pid = fork();
+	if (pid < 0)
+		return -errno;
+	if (pid == 0) {
+		execvp(argv[0], (char *const *)argv);
+		fprintf(stderr, "lockfs: cannot run fusermount3: %s\n",
+			strerror(errno));
+		_exit(127);
+	}
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return -errno;
+	return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -EIO;
+}
+
+/* A mount whose daemon died answers ENOTCONN; detach it so the mount
+ * point is a plain directory again. */
+static int clear_dead_mount(const char *mp)
+{
+	const char *args[] = { "-u", "-z", "-q", "--", mp, NULL };
+	struct stat sb;
+
+	if (stat(mp, &sb) == 0 || errno != ENOTCONN)
+		return 0;
+	if (fusermount(args) < 0 || stat(mp, &sb) < 0) {
+		fprintf(stderr, "lockfs: %s: cannot clear the dead mount left by a killed daemon\n",
+			mp);
+		return -EIO;
+	}
+	return 0;
+}
+
+static pid_t read_pid(int fd)
+{
+	char buf[24];
+	ssize_t n = pread(fd, buf, sizeof(buf) - 1, 0);
+	long pid;
+
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	pid = strtol(buf, NULL, 10);
+	return pid > 0 && pid <= INT_MAX ? (pid_t)pid : 0;
+}
+
+/* The project's single-daemon claim: an exclusive flock on the pid file,
+ * taken without waiting.  Returns the locked descriptor, -EBUSY with
+ * *other set to the daemon's pid (0 if it has not written it yet), or
+ * another -errno.  A daemon unlinks the file as it exits; a lock taken
+ * on a file that was unlinked meanwhile claims nothing, hence the check
+ * that the path still names the locked file. */
+static int claim_pid_file(const char *path, pid_t *other)
+{
+	struct stat held, named;
+	int fd, attempt, e;
+
+	for (attempt = 0; attempt < 5; attempt++) {
+		fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
+		if (fd < 0)
+			return -errno;
+		if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+			e = errno;
+			*other = read_pid(fd);
+			close(fd);
+			return e == EWOULDBLOCK ? -EBUSY : -e;
+		}
+		if (fstat(fd, &held) == 0 && stat(path, &named) == 0 &&
+		    held.st_dev == named.st_dev && held.st_ino == named.st_ino)
+			return fd;
+		close(fd);
+	}
+	return -EAGAIN;
+}
+
+static int write_pid(int fd)
+{
+	char buf[24];
+	int len = snprintf(buf, sizeof(buf), "%d\n", (int)getpid());
+	ssize_t n;
+
+	if (ftruncate(fd, 0) < 0)
+		return -errno;
+	n = pwrite(fd, buf, (size_t)len, 0);
+	if (n < 0)
+		return -errno;
+	return n == len ? 0 : -EIO;
+}
+
+/* Claim the project and make the mount point ready: EXIT_OK or the exit
+ * code of what is in the way. */
+static int prepare(const struct project *p, int *pid_fd)
+{
+	pid_t other = 0;
+	int fd, rc = EXIT_STORE;
+
+	fd = claim_pid_file(p->pid_path, &other);
+	if (fd == -EBUSY && other > 0) {
+		fprintf(stderr, "lockfs: %s is already mounted by pid %d\n",
+			p->mountpoint, (int)other);
+		return EXIT_HELD;
+	}
+	if (fd == -EBUSY) {
+		fprintf(stderr, "lockfs: another lockfs is mounting %s\n",
+			p->mountpoint);
+		return EXIT_HELD;
+	}
+	if (fd < 0) {
+		fprintf(stderr, "lockfs: %s: %s\n", p->pid_path, strerror(-fd));
+		return EXIT_STORE;
+	}
+	if (clear_dead_mount(p->mountpoint) < 0)
+		goto fail;
+	if (is_mount_point(p->mountpoint)) {
+		fprintf(stderr, "lockfs: something else is mounted at %s; unmount it first (fusermount3 -u %s)\n",
+			p->mountpoint, p->mountpoint);
+		rc = EXIT_HELD;
+		goto fail;
+	}
+	if (chmod(p->mountpoint, 0555) < 0) {
+		fprintf(stderr, "lockfs: %s: %s\n", p->mountpoint,
+			strerror(errno));
+		goto fail;
+	}
+	*pid_fd = fd;
+	return EXIT_OK;
+fail:
+	close(fd);
+	return rc;
+}
+
+/* fusermount3 lets a user (not root) mount only on a directory it may
+ * write to, yet the bare mount point must stay read-only: it is made
+ * writable for the moment of mounting, then read-only again, underneath
+ * the new mount, through a descriptor opened before. */
+static int mount_on(struct fuse *f, const char *mp)
+{
+	int dir = open(mp, O_RDONLY | O_DIRECTORY | O_CLOEXEC), rc;
+
+	if (dir < 0) {
+		fprintf(stderr, "lockfs: %s: %s\n", mp, strerror(errno));
+		return -1;
+	}
+	if (fchmod(dir, 0755) < 0) {
+		/* Not the owner: root may mount there all the same, and
+		 * fusermount3 explains it to anyone else. */
+	}
+	rc = fuse_mount(f, mp);
+	if (fchmod(dir, 0555) < 0) {
+		/* As above: then it was never made writable. */
+	}
+	close(dir);
+	return rc;
+}
+
+/* Run the FUSE loop until SIGTERM, SIGINT (SIGHUP unless nohup'd) or an
+ * unmount.  The pid file stays locked all along and goes away at the
+ * end; the bare mount point is already read-only again (mount_on). */
+static int serve(struct project *p, int pid_fd, void (*on_ready)(void *),
+		 void *ready_arg)
+{
+	char arg0[] = "lockfs", arg1[] = "-o",
+	     arg2[] = "fsname=lockfs,subtype=lockfs";
+	char *argv[] = { arg0, arg1, arg2, NULL };
+	struct fuse_args args = FUSE_ARGS_INIT(3, argv);
+	struct mount_ctx ctx = {
+		.p = p, .uid = getuid(), .gid = getgid(), .started = time(NULL),
+		.on_ready = on_ready, .ready_arg = ready_arg,
+	};
+	struct fuse_session *se;
+	struct fuse *f;
+	int rc = EXIT_STORE, e;
+
+	e = write_pid(pid_fd);
+	if (e < 0) {
+		fprintf(stderr, "lockfs: %s: %s\n", p->pid_path, strerror(-e));
+		goto out;
+	}
+	f = fuse_new(&args, lockfs_fuse_operations(), sizeof(struct fuse_operations),
+		     &ctx);
+	if (!f)
+		goto out;
+	se = fuse_get_session(f);
+	/* libfuse only takes over signals left at their default, and a
+	 * daemon started from a script may have inherited SIGINT ignored:
+	 * SIGTERM and SIGINT must unmount whatever the caller did.  Done
+	 * before mounting, so a signal at any point still unmounts. */
+	signal(SIGTERM, SIG_DFL);
+	signal(SIGINT, SIG_DFL);
+	if (fuse_set_signal_handlers(se) != 0)
+		goto destroy;
+	if (mount_on(f, p->mountpoint) == 0) {
+		/* Positive: the signal that stopped the loop. */
+		rc = fuse_loop(f) < 0 ? EXIT_STORE : EXIT_OK;
+		fuse_unmount(f);
+	}
+	fuse_remove_signal_handlers(se);
+destroy:
+	fuse_destroy(f);
+out:
+	fuse_opt_free_args(&args);
+	unlink(p->pid_path);
+	close(pid_fd);
+	return rc;
+}
+
+/* The init handler's signal to the waiting parent.  The daemon first
+ * lets go of the caller's stderr: a script that captures the output of
+ * `lockfs mount` must see end-of-file when the command returns. */
+static void signal_ready(void *arg)
+{
+	int fd = *(int *)arg;
+	int null = open("/dev/null", O_WRONLY | O_CLOEXEC);
+
+	if (null >= 0) {
+		dup2(null, STDERR_FILENO);
+		close(null);
+	}
+	if (write(fd, "", 1) < 0) {
+		/* The parent is gone: nobody is left to tell. */
+	}
+	close(fd);
+}
+
+/* Keep the daemon from holding the caller's descriptors (a pipe a script
+ * waits on, a fifo an agent reads) open for its whole life. */
+static void close_inherited(int keep_a, int keep_b)
+{
+	unsigned lo = (unsigned)(keep_a < keep_b ? keep_a : keep_b);
+	unsigned hi = (unsigned)(keep_a < keep_b ? keep_b : keep_a);
+	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+
+	if (null >= 0) {
+		dup2(null, STDIN_FILENO);
+		dup2(null, STDOUT_FILENO);
+		close(null);
+	}
+	if (lo > 3)
+		close_range(3, lo - 1, 0);
+	if (hi > lo + 1)
+		close_range(lo + 1, hi - 1, 0);
+	close_range(hi + 1, ~0U, 0);
+}
+
+/* The daemon has answered: check that the mount point now shows it. */
+static int check_mounted(const struct project *p)
+{
+	struct stat mp, dir;
+
+	if (stat(p->mountpoint, &mp) == 0 && stat(p->locks_dir, &dir) == 0 &&
+	    mp.st_dev != dir.st_dev)
+		return EXIT_OK;
+	fprintf(stderr, "lockfs: %s: the mount does not show\n", p->mountpoint);
+	return EXIT_STORE;
+}
+
+/* Wait for the daemon to be ready, or to fail (it says why on stderr). */
+static int wait_ready(const struct project *p, int fd, pid_t child)
+{
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	int n, status;
+	char c;
+
+	do
+		n = poll(&pfd, 1, READY_TIMEOUT_MS);
+	while (n < 0 && errno == EINTR);
+	if (n == 0) {
+		fprintf(stderr, "lockfs: the daemon (pid %d) did not mount %s within %d s; stopping it\n",
+			(int)child, p->mountpoint, READY_TIMEOUT_MS / 1000);
+		kill(child, SIGTERM);
+		return EXIT_STORE;
+	}
+	if (n > 0 && read(fd, &c, 1) == 1)
+		return check_mounted(p);
+	while (waitpid(child, &status, 0) < 0)
+		if (errno != EINTR)
+			return EXIT_STORE;
+	if (WIFEXITED(status) && WEXITSTATUS(status) != EXIT_OK)
+		return WEXITSTATUS(status);
+	return EXIT_STORE;
+}
+
+/* The forked child: out of the caller's session (its terminal's ^C and
+ * hangup are not meant for the daemon), free of the caller's descriptors
+ * and working directory, then the FUSE loop. */
+static int run_daemon(struct project *p, int pid_fd, int pipefd[2])
+{
+	close(pipefd[0]);
+	setsid();
+	close_inherited(pid_fd, pipefd[1]);
+	if (chdir("/") < 0) {
+		/* Stays where it is; that only keeps the directory busy. */
+	}
+	return serve(p, pid_fd, signal_ready, &pipefd[1]);
+}
+
+static int daemonize(struct project *p, int pid_fd)
+{
+	int pipefd[2], rc = EXIT_STORE;
+	pid_t child;
+
+	if (pipe2(pipefd, O_CLOEXEC) < 0) {
+		fprintf(stderr, "lockfs: pipe: %s\n", strerror(errno));
+		close(pid_fd);
+		return EXIT_STORE;
+	}
+	child = fork();
+	if (child == 0)
+		_exit(run_daemon(p, pid_fd, pipefd));
+	if (child < 0)
+		fprintf(stderr, "lockfs: fork: %s\n", strerror(errno));
+	/* The child's copy of pid_fd holds the project's claim from now on. */
+	close(pid_fd);
+	close(pipefd[1]);
+	if (child > 0)
+		rc = wait_ready(p, pipefd[0], child);
+	close(pipefd[0]);
+	return rc;
+}
+
+/* Descriptors 0-2 must exist before anything else is opened, or the
+ * daemon's redirections would land on the pipe or the pid file. */
+static void ensure_std_fds(void)
+{
+	int fd;
+
+	do
+		fd = open("/dev/null", O_RDWR);
+	while (fd >= 0 && fd < 3);
+	if (fd >= 0)
+		close(fd);
+}
+
+int cmd_mount(const char *root, int argc, char **argv)
+{
+	struct lf_error err = { 0 };
+	char dir_root[PATH_MAX];
+	struct project *p;
+	bool foreground = false;
+	const char *dir = NULL;
+	int rc, pid_fd = -1;
+
+	rc = parse_args(argc, argv, mount_usage, true, &foreground, &dir);
+	if (rc >= 0)
+		return rc;
+	rc = project_root(root, dir, dir_root);
+	if (rc != 0)
+		return rc;
+	ensure_std_fds();
+	if (project_open(dir_root, true, &p, &err) < 0) {
+		fprintf(stderr, "lockfs: %s\n", err.msg);
+		return EXIT_STORE;
+	}
+	rc = prepare(p, &pid_fd);
+	if (rc == EXIT_OK)
+		rc = foreground ? serve(p, pid_fd, NULL, NULL)
+				: daemonize(p, pid_fd);
+	project_close(p);
+	return rc;
+}
+
+/* Is a daemon serving the project?  1 and *pid (0: not written yet),
+ * or 0. */
+static int daemon_running(const char *pid_path, pid_t *pid)
+{
+	int fd = open(pid_path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	int running;
+
+	*pid = 0;
+	if (fd < 0)
+		return 0;
+	running = flock(fd, LOCK_SH | LOCK_NB) < 0 && errno == EWOULDBLOCK;
+	if (running)
+		*pid = read_pid(fd);
+	close(fd);
+	return running;
+}
+
+static int wait_daemon_exit(const char *pid_path)
+{
+	struct timespec pause = { 0, EXIT_POLL_MS * 1000000L };
+	pid_t pid;
+	int waited;
+
+	for (waited = 0; waited < READY_TIMEOUT_MS; waited += EXIT_POLL_MS) {
+		if (!daemon_running(pid_path, &pid))
+			return 0;
+		nanosleep(&pause, NULL);
+	}
+	fprintf(stderr, "lockfs: the daemon (pid %d) did not exit within %d s\n",
+		(int)pid, READY_TIMEOUT_MS / 1000);
+	return -ETIMEDOUT;
+}
+
+static int unmount(const char *mp)
+{
+	const char *dead[] = { "-u", "-z", "-q", "--", mp, NULL };
+	const char *live[] = { "-u", "--", mp, NULL };
+	struct stat sb;
+	bool is_dead = stat(mp, &sb) < 0 && errno == ENOTCONN;
+
+	if (fusermount(is_dead ? dead : live) == 0)
+		return EXIT_OK;
+	fprintf(stderr, "lockfs: cannot unmount %s\n", mp);
+	return EXIT_HELD;
+}
+
+/* The mount point and pid file are found from the root alone: unmounting
+ * must work even when the project's config no longer parses. */
+int cmd_umount(const char *root, int argc, char **argv)
+{
+	char dir_root[PATH_MAX], mp[PATH_MAX + 16], pid_path[PATH_MAX + 24];
+	bool unused = false, mounted;
+	const char *dir = NULL;
+	pid_t pid;
+	int rc, running;
+
+	rc = parse_args(argc, argv, umount_usage, false, &unused, &dir);
+	if (rc >= 0)
+		return rc;
+	rc = project_root(root, dir, dir_root);
+	if (rc != 0)
+		return rc;
+	snprintf(mp, sizeof(mp), "%s/.locks/fs", dir_root);
+	snprintf(pid_path, sizeof(pid_path), "%s/.locks/mount.pid", dir_root);
+	running = daemon_running(pid_path, &pid);
+	mounted = is_mount_point(mp);
+	if (!mounted && !running) {
+		fprintf(stderr, "lockfs: nothing is mounted at %s\n", mp);
+		return EXIT_HELD;
+	}
+	if (mounted) {
+		rc = unmount(mp);
+		if (rc != EXIT_OK)
+			return rc;
+	} else if (pid > 0) {
+		/* Still starting: SIGTERM stops it whether or not it has
+		 * mounted yet. */
+		kill(pid, SIGTERM);
+	}
+	if (running && wait_daemon_exit(pid_path) < 0)
+		return EXIT_STORE;
+	/* Normally read-only already; a mount point left writable (by an
+	 * older daemon, by hand) must not stay so. */
+	if (chmod(mp, 0555) < 0) {
+		fprintf(stderr, "lockfs: %s: %s\n", mp, strerror(errno));
+		return EXIT_STORE;
+	}
+	return EXIT_OK;
+}

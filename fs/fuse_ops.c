@@ -1,0 +1,527 @@
+/* fuse_ops.c - the lock file system: one FUSE handler per operation
+ * (SPEC section 6), in the style of libfuse's example/hello.c.
+ *
+ * A file in the mount's root is a lock.  Each handler turns one system
+ * call into one core operation (lockops.h) and returns its -errno:
+ * creating or touching a file acquires or renews the lock, unlinking it
+ * releases it, reading it shows the lock as one JSON object, and writing
+ * to it stores the holder's note.  Who may do what is decided by
+ * core/policy.c alone.  The caller of a request that changes a lock is
+ * resolved afresh from the process that made the system call
+ * (identity_resolve), because agents run every command in a new process;
+ * only an open file descriptor remembers its opener, for the notes it
+ * writes.
+ *
+ * The loop runs single-threaded (see fuse_ops.h), so the handlers share
+ * the project without a lock of their own; every handler is bounded by
+ * the store lock's deadline (-EAGAIN), so no request holds up the others
+ * for long.  Kernel caches are off (zero timeouts, direct_io) because
+ * other processes change locks.json behind the mount's back.
+ */
+#include "fuse_ops.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "identity.h"
+#include "isotime.h"
+#include "lockops.h"
+
+/* What one open file descriptor remembers between its calls. */
+struct open_file {
+	struct holder who;		/* the opener, when opened for writing */
+	char *view;			/* content as of the last read at offset 0 */
+	size_t view_len;
+	/* The note is what this descriptor has written (a write at offset
+	 * 0 starts it afresh): one line of at most NOTE_MAX_LEN bytes, plus
+	 * room for a final "\r\n" and the terminating NUL. */
+	char note[NOTE_MAX_LEN + 3];
+	size_t note_len;
+};
+
+static struct mount_ctx *mount_ctx(void)
+{
+	return fuse_get_context()->private_data;
+}
+
+/* The resource a path names, or NULL for the root (and for paths below
+ * a file, which the kernel never sends: files are not directories). */
+static const char *lock_name(const char *path)
+{
+	if (!path || path[0] != '/' || path[1] == '\0' || strchr(path + 1, '/'))
+		return NULL;
+	return path + 1;
+}
+
+/* Entries that other writers put in locks.json may have names no file
+ * can have, or dot-names that ls would hide: those are not shown as
+ * files at all (lockfs status still lists them). */
+static bool file_name_ok(const char *name)
+{
+	return name[0] != '\0' && name[0] != '.' && !strchr(name, '/') &&
+	       strlen(name) <= NAME_MAX;
+}
+
+/* The core calls below always get an error slot, though the daemon has
+ * nowhere to show the message: the store remembers a file that does not
+ * parse only when it can keep the reason, and that spares every later
+ * request the re-reads meant for a writer caught half-way. */
+
+static int resolve_caller(struct holder *who)
+{
+	struct lf_error err = { 0 };
+
+	return identity_resolve(mount_ctx()->p->proc_root,
+				fuse_get_context()->pid, who, &err);
+}
+
+static int request(const struct holder *who, enum lock_request req,
+		   const char *name, struct lock_outcome *out)
+{
+	struct lf_error err = { 0 };
+	const char *names[] = { name };
+
+	return lockops_request(mount_ctx()->p, who, req, names, 1, NULL,
+			       time(NULL), out, &err);
+}
+
+static int set_note(const struct holder *who, const char *name,
+		    const char *note)
+{
+	struct lf_error err = { 0 };
+
+	return lockops_set_note(mount_ctx()->p, who, name, note, time(NULL),
+				&err);
+}
+
+static int find(const char *name, struct lock_view *v)
+{
+	struct lf_error err = { 0 };
+
+	return lockops_find(mount_ctx()->p, name, time(NULL), v, &err);
+}
+
+/* mtime is the lock's timestamp, as a reader of locks.json would see it;
+ * an unreadable one falls back to the first acquisition, then to now. */
+static time_t lock_time(const struct lock_view *v)
+{
+	time_t t;
+
+	if (v->e.ts_ok)
+		return v->e.ts;
+	if (v->e.acquired && isotime_parse(v->e.acquired, &t) == 0)
+		return t;
+	return time(NULL);
+}
+
+/* The holder's uid as recorded, unless absent or not a uid at all (the
+ * store is hand-editable): then the mounting user's. */
+static uid_t holder_uid(const struct lock_view *v)
+{
+	uid_t uid = (uid_t)v->e.uid;
+
+	if (v->e.uid < 0 || (long long)uid != v->e.uid || uid == (uid_t)-1)
+		return mount_ctx()->uid;
+	return uid;
+}
+
+static int root_attr(struct stat *st)
+{
+	const struct mount_ctx *ctx = mount_ctx();
+	struct stat store;
+
+	st->st_mode = S_IFDIR | 0755;
+	st->st_nlink = 2;
+	st->st_uid = ctx->uid;
+	st->st_gid = ctx->gid;
+	if (stat(ctx->p->store_path, &store) == 0) {
+		st->st_mtim = store.st_mtim;
+	} else {
+		st->st_mtim.tv_sec = ctx->started;
+	}
+	st->st_atim = st->st_mtim;
+	st->st_ctim = st->st_mtim;
+	return 0;
+}
+
+static int lf_getattr(const char *path, struct stat *st,
+		      struct fuse_file_info *fi)
+{
+	const char *name = lock_name(path);
+	struct lock_view v;
+	size_t len;
+	char *json;
+	int rc;
+
+	memset(st, 0, sizeof(*st));
+	if (path && strcmp(path, "/") == 0)
+		return root_attr(st);
+	if (!name || !file_name_ok(name))
+		return -ENOENT;
+	rc = find(name, &v);
+	if (rc < 0)
+		return rc;
+	/* The size is the exact length of what a read returns now. */
+	json = lockops_view_json(&v, &len);
+	if (!json)
+		return -ENOMEM;
+	free(json);
+	st->st_mode = S_IFREG | (v.stale == STALE_NONE ? 0644 : 0444);
+	st->st_nlink = 1;
+	st->st_size = (off_t)len;
+	st->st_blocks = (blkcnt_t)((len + 511) / 512);
+	st->st_uid = holder_uid(&v);
+	st->st_gid = mount_ctx()->gid;
+	st->st_mtim.tv_sec = lock_time(&v);
+	st->st_atim = st->st_mtim;
+	st->st_ctim = st->st_mtim;
+	return 0;
+}
+
+static int lf_readdir(const char *path, void *buf, fuse_fill_dir_t fill,
+		      off_t off, struct fuse_file_info *fi,
+		      enum fuse_readdir_flags flags)
+{
+	struct lf_error err = { 0 };
+	struct lock_list list;
+	size_t i;
+	int rc;
+
+	if (strcmp(path, "/") != 0)
+		return -ENOTDIR;
+	rc = lockops_list(mount_ctx()->p, time(NULL), &list, &err);
+	if (rc < 0)
+		return rc;
+	/* With offset 0 throughout, fill only fails when out of memory. */
+	if (fill(buf, ".", NULL, 0, 0) || fill(buf, "..", NULL, 0, 0))
+		rc = -ENOMEM;
+	for (i = 0; i < list.n && rc == 0; i++) {
+		const struct lock_view *v = &list.v[i];
+
+		if (v->duplicate || !file_name_ok(v->e.resource))
+			continue;
+		if (fill(buf, v->e.resource, NULL, 0, 0))
+			rc = -ENOMEM;
+	}
+	lock_list_free(&list);
+	return rc;
+}
+
+static struct open_file *file_of(const struct fuse_file_info *fi)
+{
+	return (struct open_file *)(uintptr_t)fi->fh;
+}
+
+/* Tie of to the kernel's open file, or drop it when the open failed. */
+static int attach(struct fuse_file_info *fi, struct open_file *of, int rc)
+{
+	if (rc < 0) {
+		free(of);
+		return rc;
+	}
+	fi->fh = (uint64_t)(uintptr_t)of;
+	return 0;
+}
+
+/* `: > file` and `echo text > file` truncate first: for the holder that
+ * empties the note, so what follows (if anything) is the whole note. */
+static int clear_note(const struct holder *who, const char *name)
+{
+	return set_note(who, name, "");
+}
+
+static int lf_create(const char *path, mode_t mode, struct fuse_file_info *fi)
+{
+	const char *name = lock_name(path);
+	struct lock_outcome out;
+	struct open_file *of;
+	int rc;
+
+	if (!name || name[0] == '.')
+		return -EPERM;
+	of = calloc(1, sizeof(*of));
+	if (!of)
+		return -ENOMEM;
+	rc = resolve_caller(&of->who);
+	if (rc == 0)
+		rc = request(&of->who,
+			     fi->flags & O_EXCL ? REQ_CREATE_EXCL : REQ_CREATE,
+			     name, &out);
+	if (rc == 0 && (fi->flags & O_TRUNC) && out.action == ACT_RENEW)
+		rc = clear_note(&of->who, name);
+	return attach(fi, of, rc);
+}
+
+/* Opening an existing lock for writing renews it for its holder. */
+static int open_for_writing(struct holder *who, const char *name,
+			    bool truncate)
+{
+	int rc;
+
+	rc = resolve_caller(who);
+	if (rc == 0)
+		rc = request(who, REQ_OPEN_WRITE, name, NULL);
+	if (rc == 0 && truncate)
+		rc = clear_note(who, name);
+	return rc;
+}
+
+static int lf_open(const char *path, struct fuse_file_info *fi)
+{
+	const char *name = lock_name(path);
+	struct open_file *of;
+	struct lock_view v;
+	int rc;
+
+	if (!name)
+		return -ENOENT;
+	of = calloc(1, sizeof(*of));
+	if (!of)
+		return -ENOMEM;
+	if ((fi->flags & O_ACCMODE) == O_RDONLY)
+		rc = find(name, &v);
+	else
+		rc = open_for_writing(&of->who, name, fi->flags & O_TRUNC);
+	return attach(fi, of, rc);
+}
+
+static int refresh_view(struct open_file *of, const char *name)
+{
+	struct lock_view v;
+	size_t len;
+	char *json;
+	int rc;
+
+	if (!name)
+		return -ENOENT;
+	rc = find(name, &v);
+	if (rc < 0)
+		return rc;
+	json = lockops_view_json(&v, &len);
+	if (!json)
+		return -ENOMEM;
+	free(of->view);
+	of->view = json;
+	of->view_len = len;
+	return 0;
+}
+
+/* A read from the start takes a fresh snapshot; the reads that follow it
+ * continue that snapshot, so a reader never gets two halves of different
+ * versions (the age in it changes every second). */
+static int lf_read(const char *path, char *buf, size_t size, off_t off,
+		   struct fuse_file_info *fi)
+{
+	struct open_file *of = file_of(fi);
+	int rc;
+
+	if (off == 0 || !of->view) {
+		rc = refresh_view(of, lock_name(path));
+		if (rc < 0)
+			return rc;
+	}
+	if (off < 0 || (size_t)off >= of->view_len)
+		return 0;
+	if (size > of->view_len - (size_t)off)
+		size = of->view_len - (size_t)off;
+	memcpy(buf, of->view + off, size);
+	return (int)size;
+}
+
+/* Add what a write brought to the descriptor's note.  A NUL would end
+ * the note early, so it becomes a space like other control characters.
+ * Too long a note is refused rather than silently cut. */
+static int note_append(struct open_file *of, const char *buf, size_t size)
+{
+	size_t i, body, old = of->note_len;
+
+	if (size > sizeof(of->note) - 1 - of->note_len)
+		return -EFBIG;
+	for (i = 0; i < size; i++)
+		of->note[of->note_len++] = buf[i] ? buf[i] : ' ';
+	of->note[of->note_len] = '\0';
+	body = of->note_len;
+	while (body > 0 && (of->note[body - 1] == '\n' ||
+			    of->note[body - 1] == '\r'))
+		body--;
+	if (body <= NOTE_MAX_LEN)
+		return 0;
+	of->note_len = old;
+	of->note[old] = '\0';
+	return -EFBIG;
+}
+
+/* Offsets other than 0 only continue this descriptor's note: `>>`
+ * appends at the end of the JSON, which is not part of the note. */
+static int lf_write(const char *path, const char *buf, size_t size,
+		    off_t off, struct fuse_file_info *fi)
+{
+	struct open_file *of = file_of(fi);
+	const char *name = lock_name(path);
+	int rc;
+
+	if (!name)
+		return -ENOENT;
+	if (off == 0) {
+		of->note_len = 0;
+		of->note[0] = '\0';
+	}
+	rc = note_append(of, buf, size);
+	if (rc == 0)
+		rc = set_note(&of->who, name, of->note);
+	return rc < 0 ? rc : (int)size;
+}
+
+/* Only truncation to nothing means something (empty the note, as `: >`
+ * does); the lock's content cannot be given another length. */
+static int lf_truncate(const char *path, off_t size, struct fuse_file_info *fi)
+{
+	const char *name = lock_name(path);
+	struct holder who;
+
+	if (!name)
+		return -ENOENT;
+	if (size != 0)
+		return -EPERM;
+	if (fi) {
+		/* ftruncate on a descriptor opened for writing: the open
+		 * already renewed (or took) the lock for its opener. */
+		file_of(fi)->note_len = 0;
+		return clear_note(&file_of(fi)->who, name);
+	}
+	return open_for_writing(&who, name, true);
+}
+
+static int lf_utimens(const char *path, const struct timespec tv[2],
+		      struct fuse_file_info *fi)
+{
+	const char *name = lock_name(path);
+	struct holder who;
+	int rc;
+
+	/* The only other path is the root, whose times are the store's. */
+	if (!name)
+		return -EPERM;
+	rc = resolve_caller(&who);
+	if (rc == 0)
+		rc = request(&who, REQ_OPEN_WRITE, name, NULL);
+	return rc;
+}
+
+static int lf_unlink(const char *path)
+{
+	const char *name = lock_name(path);
+	struct holder who;
+	int rc;
+
+	if (!name)
+		return -ENOENT;
+	rc = resolve_caller(&who);
+	if (rc == 0)
+		rc = request(&who, REQ_UNLINK, name, NULL);
+	return rc;
+}
+
+static int lf_release(const char *path, struct fuse_file_info *fi)
+{
+	struct open_file *of = file_of(fi);
+
+	free(of->view);
+	free(of);
+	return 0;
+}
+
+/* The mount holds locks and nothing else: no directories, no other kinds
+ * of file, no second names, and no modes or owners to set (a lock's mode
+ * and owner say whether it is stale and who holds it). */
+static int lf_mkdir(const char *path, mode_t mode)
+{
+	return -EPERM;
+}
+
+static int lf_mknod(const char *path, mode_t mode, dev_t dev)
+{
+	return -EPERM;
+}
+
+static int lf_symlink(const char *target, const char *path)
+{
+	return -EPERM;
+}
+
+static int lf_link(const char *from, const char *to)
+{
+	return -EPERM;
+}
+
+static int lf_rename(const char *from, const char *to, unsigned int flags)
+{
+	return -EPERM;
+}
+
+static int lf_chmod(const char *path, mode_t mode, struct fuse_file_info *fi)
+{
+	return -EPERM;
+}
+
+static int lf_chown(const char *path, uid_t uid, gid_t gid,
+		    struct fuse_file_info *fi)
+{
+	return -EPERM;
+}
+
+static int lf_setxattr(const char *path, const char *name, const char *value,
+		       size_t size, int flags)
+{
+	return -EPERM;
+}
+
+static void *lf_init(struct fuse_conn_info *conn, struct fuse_config *cfg)
+{
+	struct mount_ctx *ctx = mount_ctx();
+
+	/* Another process may change locks.json at any moment: the kernel
+	 * must ask every time, and an unlinked lock must vanish at once
+	 * instead of being renamed to a hidden file. */
+	cfg->entry_timeout = 0;
+	cfg->attr_timeout = 0;
+	cfg->negative_timeout = 0;
+	cfg->direct_io = 1;
+	cfg->hard_remove = 1;
+	if (ctx->on_ready)
+		ctx->on_ready(ctx->ready_arg);
+	return ctx;
+}
+
+static const struct fuse_operations lf_ops = {
+	.init = lf_init,
+	.getattr = lf_getattr,
+	.readdir = lf_readdir,
+	.create = lf_create,
+	.open = lf_open,
+	.read = lf_read,
+	.write = lf_write,
+	.truncate = lf_truncate,
+	.utimens = lf_utimens,
+	.unlink = lf_unlink,
+	.release = lf_release,
+	.mkdir = lf_mkdir,
+	.mknod = lf_mknod,
+	.symlink = lf_symlink,
+	.link = lf_link,
+	.rename = lf_rename,
+	.chmod = lf_chmod,
+	.chown = lf_chown,
+	.setxattr = lf_setxattr,
+};
+
+const struct fuse_operations *lockfs_fuse_operations(void)
+{
+	return &lf_ops;
+}

@@ -1,0 +1,229 @@
+# lib.sh - helpers shared by the mount tests (tests/mount/test_*.sh).
+#
+# Each test sources this file and calls lf_init, which makes a fresh
+# project in its own temporary directory ($BOOK, mounted at $MP, store in
+# $STORE) and sets a trap that always unmounts, stops the daemon and any
+# fake agents, and removes the directory.  Without a usable FUSE the test
+# is skipped (exit 77) unless LOCKFS_REQUIRE_FUSE=1, which makes it fail.
+#
+# The environment: LOCKFS (the binary under test) and, for the agent
+# tests, FAKE_AGENT (tests/fake_agent.c).  The caller's own identity
+# variables are cleared so each command names its instance explicitly.
+
+LF_MOUNTS=()
+declare -A AGENT_PID=() AGENT_IN=() AGENT_OUT=()
+
+fail() {
+	echo "FAIL: $*" >&2
+	exit 1
+}
+
+skip_or_fail() {
+	if [ "${LOCKFS_REQUIRE_FUSE:-0}" = 1 ]; then
+		fail "FUSE is required but unusable: $*"
+	fi
+	echo "SKIP: $*" >&2
+	exit 77
+}
+
+# Is the process running?  A zombie is not: the daemon's parent has
+# exited, and whoever inherits it may be slow to reap it.
+pid_alive() {
+	local state
+	state=$(sed 's/.*) //' "/proc/$1/stat" 2>/dev/null) || return 1
+	case ${state%% *} in
+	Z | X | "") return 1 ;;
+	esac
+}
+
+wait_gone() {
+	local i
+	for ((i = 0; i < 200; i++)); do
+		pid_alive "$1" || return 0
+		sleep 0.05
+	done
+	fail "process $1 did not exit"
+}
+
+lf_cleanup() {
+	local rc=$? mp pid name
+	set +e
+	for name in "${!AGENT_PID[@]}"; do
+		kill -9 "${AGENT_PID[$name]}" 2>/dev/null
+	done
+	for mp in "${LF_MOUNTS[@]}"; do
+		pid=$(cat "${mp%/fs}/mount.pid" 2>/dev/null)
+		if grep -q " $mp " /proc/self/mountinfo; then
+			fusermount3 -u "$mp" 2>/dev/null || fusermount3 -u -z "$mp"
+		fi
+		[ -n "$pid" ] || continue
+		for _ in $(seq 40); do
+			pid_alive "$pid" || break
+			sleep 0.05
+		done
+		if pid_alive "$pid" && [ "$(cat "/proc/$pid/comm")" = lockfs ]; then
+			kill -9 "$pid"
+		fi
+	done
+	wait 2>/dev/null
+	for mp in "${LF_MOUNTS[@]}"; do
+		grep -q " $mp " /proc/self/mountinfo &&
+			{ fusermount3 -u -z "$mp" || umount -l "$mp"; }
+	done
+	rm -rf "$T"
+	exit "$rc"
+}
+
+lf_init() {
+	: "${LOCKFS:?LOCKFS must name the lockfs binary}"
+	unset LOCKFS_INSTANCE LOCKFS_FORCE CLAUDE_CODE_SESSION_ID \
+		CLAUDE_CODE_ENTRYPOINT CODEX_THREAD_ID
+	T=$(mktemp -d /tmp/lockfs-mount-XXXXXX)
+	trap lf_cleanup EXIT
+	BOOK=$T/book
+	mkdir -p "$BOOK/chapters"
+	MP=$BOOK/.locks/fs
+	STORE=$BOOK/.locks/locks.json
+	if [ ! -c /dev/fuse ]; then
+		skip_or_fail "/dev/fuse is missing"
+	fi
+	command -v fusermount3 >/dev/null || skip_or_fail "fusermount3 is missing"
+}
+
+# Mount a project (default $BOOK) the first time: failing to mount then
+# means FUSE is unusable here (no permission in a container, ...).
+lf_mount_first() {
+	local book=${1:-$BOOK} err
+	LF_MOUNTS+=("$book/.locks/fs")
+	if ! err=$("$LOCKFS" -C "$book" mount 2>&1); then
+		skip_or_fail "cannot mount: $err"
+	fi
+}
+
+lf_mount() {
+	local book=${1:-$BOOK}
+	"$LOCKFS" -C "$book" mount || fail "lockfs mount $book failed"
+}
+
+is_mounted() {
+	grep -q " ${1:-$MP} " /proc/self/mountinfo
+}
+
+daemon_pid() {
+	cat "$BOOK/.locks/mount.pid"
+}
+
+# Run a command as an instance: as LOCKFS_INSTANCE=NAME.
+as() {
+	local inst=$1
+	shift
+	LOCKFS_INSTANCE=$inst "$@"
+}
+
+# expect_ok DESCRIPTION CMD...: CMD must succeed.
+expect_ok() {
+	local what=$1 err
+	shift
+	if ! err=$("$@" 2>&1); then
+		fail "$what: expected success, got: $err"
+	fi
+}
+
+# expect_err DESCRIPTION MESSAGE CMD...: CMD must fail saying MESSAGE.
+expect_err() {
+	local what=$1 msg=$2 err
+	shift 2
+	if err=$("$@" 2>&1); then
+		fail "$what: expected failure ($msg), but it succeeded"
+	fi
+	case $err in
+	*"$msg"*) ;;
+	*) fail "$what: expected '$msg', got: $err" ;;
+	esac
+}
+
+assert_eq() {
+	[ "$1" = "$2" ] || fail "$3: expected '$2', got '$1'"
+}
+
+# A field of a lock file's content (what cat shows), e.g. lock_field
+# Chapter_01 instance.
+lock_field() {
+	jq -r ".$2" <"$MP/$1"
+}
+
+# A field of the stored entry for a resource.
+store_field() {
+	jq -r --arg r "$1" ".locks[] | select(.resource == \$r) | .$2" "$STORE"
+}
+
+# Replace the store the way a careful hand editor does: write a
+# temporary file, rename it over locks.json.
+write_store() {
+	printf '%s\n' "$1" >"$STORE.edit"
+	mv "$STORE.edit" "$STORE"
+}
+
+# Apply a jq filter to the store (atomically, as above).
+edit_store() {
+	jq "$1" "$STORE" >"$STORE.edit"
+	mv "$STORE.edit" "$STORE"
+}
+
+iso_ago() {
+	date -u -d "@$(($(date +%s) - $1))" +%Y-%m-%dT%H:%M:%SZ
+}
+
+listing() {
+	ls "$MP" | tr '\n' ' '
+}
+
+# ---- simulated agents: long-lived parents that run each command in a
+# new session, like an agent's shell tool (tests/fake_agent.c) ----
+
+# agent_start NAME [VAR=VALUE...]: start an agent with that environment.
+agent_start() {
+	local name=$1 fd
+	shift
+	: "${FAKE_AGENT:?FAKE_AGENT must name the fake_agent binary}"
+	mkfifo "$T/$name.in" "$T/$name.out"
+	env "$@" "$FAKE_AGENT" <"$T/$name.in" >"$T/$name.out" 2>>"$T/$name.log" &
+	AGENT_PID[$name]=$!
+	# No job reports: agents are killed on purpose.
+	disown "$!"
+	exec {fd}>"$T/$name.in"
+	AGENT_IN[$name]=$fd
+	exec {fd}<"$T/$name.out"
+	AGENT_OUT[$name]=$fd
+}
+
+# agent_run NAME COMMAND: run COMMAND through the agent; its status is
+# this function's status, its stderr is in $T/NAME.err.
+agent_run() {
+	local name=$1 status
+	printf '{ %s; } 2>%s\n' "$2" "$T/$name.err" >&"${AGENT_IN[$name]}"
+	read -r -t 20 status <&"${AGENT_OUT[$name]}" ||
+		fail "agent $name did not answer"
+	return "$status"
+}
+
+agent_ok() {
+	agent_run "$1" "$2" || fail "agent $1: '$2' failed: $(cat "$T/$1.err")"
+}
+
+agent_err() {
+	local name=$1 msg=$2
+	if agent_run "$name" "$3"; then
+		fail "agent $name: '$3' succeeded, expected '$msg'"
+	fi
+	grep -qF -- "$msg" "$T/$name.err" ||
+		fail "agent $name: '$3': expected '$msg', got: $(cat "$T/$name.err")"
+}
+
+agent_kill() {
+	local name=$1 in=${AGENT_IN[$1]} out=${AGENT_OUT[$1]}
+	kill -9 "${AGENT_PID[$name]}"
+	wait_gone "${AGENT_PID[$name]}"
+	exec {in}>&- {out}<&-
+	unset "AGENT_PID[$name]"
+}
