@@ -291,6 +291,9 @@ static int check_top(struct lockdoc *doc, struct lf_error *err)
 				    "locks.json: the top level is not an object");
 	if (count_key(doc->root, "locks") > 1)
 		return lf_error_set(err, EIO, "locks.json: \"locks\" appears twice");
+	if (count_key(doc->root, "last_token") > 1)
+		return lf_error_set(err, EIO,
+				    "locks.json: \"last_token\" appears twice");
 	last = cJSON_GetObjectItemCaseSensitive(doc->root, "last_token");
 	if (last && (raw_to_ll(last, &v) < 0 || v < 0))
 		return lf_error_set(err, EIO,

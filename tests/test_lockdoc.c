@@ -255,6 +255,7 @@ static void test_malformed_stores_are_refused(void **state)
 	REFUSE("{\"locks\":[{\"resource\":\"A\",\"instance\":\"x\",\"pid\":-4}]}", "\"pid\"");
 	REFUSE("{\"locks\":[{\"resource\":\"A\",\"resource\":\"B\",\"instance\":\"x\"}]}", "twice");
 	REFUSE("{\"locks\":[],\"locks\":[]}", "twice");
+	REFUSE("{\"last_token\":1,\"locks\":[],\"last_token\":999}", "twice");
 	REFUSE("{\"locks\":[],\"last_token\":\"x\"}", "last_token");
 	REFUSE("{\"locks\":[]} trailing", "byte 13");
 	expect_refused(nonutf8, sizeof(nonutf8) - 1, "byte 18: not valid UTF-8");
