@@ -57,28 +57,47 @@ static void rotate_if_big(const char *path, int fd)
 	rename(path, old);
 }
 
+/* Append line as a whole or not at all: a short write (a full disk) is
+ * cut back, so the log never holds half a line that the next one would
+ * run into.  Callers hold the store's lock, so no other lockfs appends
+ * between the fstat and the write. */
+static int append_line(int fd, const char *line)
+{
+	size_t len = strlen(line);
+	struct stat sb;
+	ssize_t n;
+
+	if (fstat(fd, &sb) < 0)
+		return -errno;
+	if (!S_ISREG(sb.st_mode))
+		return -EINVAL;
+	n = write(fd, line, len);
+	if (n >= 0 && (size_t)n == len)
+		return 0;
+	if (n > 0 && ftruncate(fd, sb.st_size) < 0) {
+		/* Nothing more to do: the half line stays. */
+	}
+	return n < 0 ? -errno : -ENOSPC;
+}
+
 int eventlog_append(const char *path, const struct event *ev)
 {
 	char *line = event_line(ev);
-	size_t len;
-	ssize_t n;
-	int fd, rc = 0;
+	int fd, rc;
 
 	if (!line)
 		return -ENOMEM;
-	fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW,
-		  0644);
+	/* O_NOFOLLOW and O_NONBLOCK: a symlink or a fifo planted at the path
+	 * is refused rather than followed or waited on. */
+	fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW |
+		  O_NONBLOCK, 0644);
 	if (fd < 0) {
 		rc = -errno;
 		goto out;
 	}
-	len = strlen(line);
-	n = write(fd, line, len);
-	if (n < 0)
-		rc = -errno;
-	else if ((size_t)n != len)
-		rc = -ENOSPC;
-	rotate_if_big(path, fd);
+	rc = append_line(fd, line);
+	if (rc == 0)
+		rotate_if_big(path, fd);
 	close(fd);
 out:
 	free(line);

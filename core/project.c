@@ -63,13 +63,17 @@ static int set_paths(struct project *p, const char *root, struct lf_error *err)
 	return rc;
 }
 
-/* Create path with mode unless it exists.  An existing mount point is
- * not inspected: it may be a live or a dead mount, which is the mount
- * command's business. */
+/* Create path with mode unless it exists.  An existing symbolic link is
+ * refused: the mount command would otherwise chmod and mount over
+ * whatever it points to (/etc, for a root daemon).  Beyond that an
+ * existing mount point is not inspected: it may be a live or a dead mount,
+ * which is the mount command's business, and a stat would wait on a
+ * stopped daemon (readlink does not reach the file system mounted there). */
 static int make_dir(const char *path, mode_t mode, bool must_be_dir,
 		    struct lf_error *err)
 {
 	struct stat sb;
+	char target;
 
 	if (mkdir(path, mode) == 0)
 		return chmod(path, mode) == 0 ? 0 :
@@ -77,6 +81,9 @@ static int make_dir(const char *path, mode_t mode, bool must_be_dir,
 	if (errno != EEXIST)
 		return lf_error_set(err, errno, "cannot create %s: %s", path,
 				    strerror(errno));
+	if (readlink(path, &target, 1) >= 0)
+		return lf_error_set(err, ENOTDIR,
+				    "%s is a symbolic link; refusing it", path);
 	if (must_be_dir && (lstat(path, &sb) < 0 || !S_ISDIR(sb.st_mode)))
 		return lf_error_set(err, ENOTDIR, "%s exists and is not a directory",
 				    path);

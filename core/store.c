@@ -6,9 +6,18 @@
  * write a temporary file next to locks.json, optionally fsync, rename it
  * over, run the commit hook, unlock.  Every failure before the rename
  * leaves the old file exactly as it was.
+ *
+ * Two kinds of litter left by others are handled here.  A blank locks.json
+ * modified a moment ago is most likely a non-atomic writer's truncation
+ * (`> locks.json`) with the new text still to come: it is re-read until it
+ * has content or has stayed blank for BLANK_SETTLE_MS, rather than taken
+ * at once for an empty store and committed over, which would drop every
+ * lock.  And a transaction killed before its rename leaves a temporary
+ * file: those are removed, under the lock, once they are old enough.
  */
 #include "store.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
@@ -22,6 +31,11 @@
 #include <unistd.h>
 
 #define LOAD_ATTEMPTS 5		/* a non-atomic writer gets ~150 ms to finish */
+#define BLANK_SETTLE_MS 500	/* ... and this long between truncating and writing */
+#define BLANK_PAUSE_MS 10
+#define TEMP_PREFIX ".locks.json."
+#define TEMP_NAME_LEN (sizeof(TEMP_PREFIX) - 1 + 6)	/* mkostemp's XXXXXX */
+#define TEMP_MAX_AGE_S 60	/* younger temporary files are left alone */
 
 struct stamp {
 	bool present;
@@ -38,6 +52,7 @@ struct store {
 	enum durability durability;
 	unsigned lock_timeout_ms;
 	int sidecar_fd;
+	long long next_sweep_ms;	/* monotonic time of the next temp file sweep */
 	struct lockdoc *cache;		/* parsed content of the file at cache_stamp */
 	struct stamp cache_stamp;
 	struct stamp bad_stamp;		/* a file known not to parse ... */
@@ -175,7 +190,9 @@ static int read_store_file(const struct store *st, char **buf, size_t *len,
 	*buf = NULL;
 	*len = 0;
 	memset(stamp, 0, sizeof(*stamp));
-	fd = open(st->store_path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	/* O_NONBLOCK: a fifo planted at the path must not hang the caller
+	 * (the S_ISREG check below then refuses it). */
+	fd = open(st->store_path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
 	if (fd < 0 && errno == ENOENT)
 		return 0;
 	if (fd < 0 && errno == ELOOP)
@@ -233,13 +250,51 @@ static void sleep_ms(unsigned ms)
 		;
 }
 
+static long long monotonic_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static bool is_blank(const char *buf, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		if (buf[i] != ' ' && buf[i] != '\t' && buf[i] != '\n' &&
+		    buf[i] != '\r')
+			return false;
+	return true;
+}
+
+/* A blank file is taken for an empty store only once it has been left
+ * alone for BLANK_SETTLE_MS (by its mtime), or once we have waited that
+ * long ourselves (the mtime may come from a skewed clock). */
+static bool blank_may_fill(const struct stamp *stamp, long long waited_since)
+{
+	struct timespec now;
+	long long age_ms;
+
+	if (monotonic_ms() - waited_since >= BLANK_SETTLE_MS)
+		return false;
+	clock_gettime(CLOCK_REALTIME, &now);
+	age_ms = (long long)(now.tv_sec - stamp->mtime.tv_sec) * 1000 +
+		 (now.tv_nsec - stamp->mtime.tv_nsec) / 1000000;
+	return age_ms < BLANK_SETTLE_MS;
+}
+
+/* One read and parse.  *blank: the file exists and holds only whitespace
+ * (what lockdoc_parse takes for an empty store). */
 static int load_once(struct store *st, struct lockdoc **doc,
-		     struct stamp *stamp, struct lf_error *err)
+		     struct stamp *stamp, bool *blank, struct lf_error *err)
 {
 	char *buf;
 	size_t len;
 	int rc;
 
+	*blank = false;
 	rc = read_store_file(st, &buf, &len, stamp, err);
 	if (rc < 0)
 		return rc;
@@ -247,9 +302,34 @@ static int load_once(struct store *st, struct lockdoc **doc,
 		*doc = lockdoc_new();
 		return *doc ? 0 : lf_error_set(err, ENOMEM, "out of memory");
 	}
+	*blank = is_blank(buf, len);
 	rc = lockdoc_parse(buf, len, doc, err);
 	free(buf);
 	return rc;
+}
+
+/* Read until the file parses and is not a fresh truncation.  A parse
+ * failure is retried LOAD_ATTEMPTS times with growing pauses. */
+static int load_settled(struct store *st, struct lockdoc **doc,
+			struct stamp *got, struct lf_error *err)
+{
+	long long start = monotonic_ms();
+	unsigned failures = 0;
+	bool blank;
+	int rc;
+
+	for (;;) {
+		rc = load_once(st, doc, got, &blank, err);
+		if (rc == 0 && blank && blank_may_fill(got, start)) {
+			lockdoc_free(*doc);
+			*doc = NULL;
+			sleep_ms(BLANK_PAUSE_MS);
+			continue;
+		}
+		if (rc != -EIO || ++failures == LOAD_ATTEMPTS)
+			return rc;
+		sleep_ms(10u << (failures - 1));
+	}
 }
 
 /* Load the current document into the cache unless it is already there.
@@ -260,7 +340,6 @@ static int refresh(struct store *st, struct lf_error *err)
 	struct lockdoc *doc = NULL;
 	struct lf_error local = { 0 };
 	struct stamp now, got;
-	unsigned attempt;
 	int rc;
 
 	/* The failure is remembered even for callers that pass no err. */
@@ -275,12 +354,7 @@ static int refresh(struct store *st, struct lf_error *err)
 		*err = st->bad_error;
 		return -st->bad_error.code;
 	}
-	for (attempt = 0;; attempt++) {
-		rc = load_once(st, &doc, &got, err);
-		if (rc != -EIO || attempt + 1 == LOAD_ATTEMPTS)
-			break;
-		sleep_ms(10u << attempt);
-	}
+	rc = load_settled(st, &doc, &got, err);
 	if (rc < 0) {
 		drop_cache(st);
 		if (rc == -EIO) {
@@ -306,30 +380,35 @@ int store_read(struct store *st, const struct lockdoc **out,
 
 /* ---- locking ---- */
 
-static long long monotonic_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static int open_sidecar(struct store *st, struct lf_error *err)
 {
-	int fd;
+	int fd, e;
 
 	if (st->sidecar_fd >= 0)
 		return 0;
+	/* 0600: flock works on a descriptor opened read-only, so a sidecar
+	 * that other users may read is one they can lock forever. */
 	fd = open(st->sidecar_path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW,
-		  0644);
-	/* A read-only .locks/ still lets readers and flock work. */
-	if (fd < 0 && (errno == EACCES || errno == EROFS))
+		  0600);
+	if (fd >= 0) {
+		st->sidecar_fd = fd;
+		return 0;
+	}
+	e = errno;
+	/* A read-only .locks/: flock works on a read-only descriptor, and
+	 * the write that follows fails with the real reason (EROFS). */
+	if (e == EACCES || e == EROFS)
 		fd = open(st->sidecar_path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	if (fd < 0)
-		return lf_error_set(err, errno == ENOENT ? ENOENT : EIO,
-				    "%s: %s", st->sidecar_path, strerror(errno));
-	st->sidecar_fd = fd;
-	return 0;
+	if (fd >= 0) {
+		st->sidecar_fd = fd;
+		return 0;
+	}
+	/* No sidecar to fall back on: still name that reason, not a bare
+	 * I/O error. */
+	if (e == EACCES || e == EROFS || e == ENOENT)
+		return lf_error_set(err, e, "%s: %s", st->sidecar_path,
+				    strerror(e));
+	return lf_error_set(err, EIO, "%s: %s", st->sidecar_path, strerror(e));
 }
 
 /* True when the file we hold open is still the one at the sidecar path
@@ -482,6 +561,54 @@ out:
 	return rc;
 }
 
+/* ---- temporary files left by killed transactions ---- */
+
+static bool is_temp_name(const char *name)
+{
+	return strlen(name) == TEMP_NAME_LEN &&
+	       strncmp(name, TEMP_PREFIX, sizeof(TEMP_PREFIX) - 1) == 0;
+}
+
+/* Remove the temporary files of transactions that died before their
+ * rename.  Called under the sidecar lock, so no live transaction of ours
+ * is writing one; the age limit still spares one whose writer locked a
+ * sidecar that was replaced meanwhile (see sidecar_current).  Best
+ * effort: litter must never fail a transaction. */
+static void sweep_temp_files(const struct store *st)
+{
+	DIR *dir = opendir(st->dir);
+	time_t now = time(NULL);
+	struct dirent *de;
+	struct stat sb;
+
+	if (!dir)
+		return;
+	while ((de = readdir(dir)) != NULL) {
+		if (!is_temp_name(de->d_name) ||
+		    fstatat(dirfd(dir), de->d_name, &sb, AT_SYMLINK_NOFOLLOW) < 0)
+			continue;
+		if ((S_ISREG(sb.st_mode) || S_ISLNK(sb.st_mode)) &&
+		    now - sb.st_mtime >= TEMP_MAX_AGE_S &&
+		    unlinkat(dirfd(dir), de->d_name, 0) < 0) {
+			/* Not ours to remove (another owner, a read-only
+			 * directory): it costs nothing but a name. */
+		}
+	}
+	closedir(dir);
+}
+
+/* At most one sweep a minute: a long-lived daemon also cleans up after
+ * the processes that died while it ran. */
+static void sweep_now_and_then(struct store *st)
+{
+	long long now = monotonic_ms();
+
+	if (now < st->next_sweep_ms)
+		return;
+	st->next_sweep_ms = now + TEMP_MAX_AGE_S * 1000LL;
+	sweep_temp_files(st);
+}
+
 int store_transact(struct store *st, const struct store_txn *txn,
 		   struct lf_error *err)
 {
@@ -490,6 +617,7 @@ int store_transact(struct store *st, const struct store_txn *txn,
 	rc = lock_sidecar(st, err);
 	if (rc < 0)
 		return rc;
+	sweep_now_and_then(st);
 	rc = refresh(st, err);
 	if (rc < 0)
 		goto out;

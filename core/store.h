@@ -8,7 +8,11 @@
  * at any point leaves either the old or the new store.  A store that does
  * not parse is never overwritten: the transaction fails with -EIO and the
  * file keeps its bytes.  A file that fails to parse is re-read a few times
- * first, in case a non-atomic writer was caught half-way.
+ * first, in case a non-atomic writer was caught half-way; so is a blank
+ * file modified less than half a second ago (a writer that truncated it
+ * and has yet to write), rather than taken at once for an empty store.
+ * Temporary files of transactions killed before their rename are removed
+ * by a later transaction once they are a minute old.
  *
  * Waiting for the sidecar lock has a deadline (-EAGAIN after it).
  * A struct store is not thread-safe; front ends serialise calls.

@@ -225,7 +225,9 @@ static int claim_pid_file(const char *path, pid_t *other)
 	int fd, attempt, e;
 
 	for (attempt = 0; attempt < 5; attempt++) {
-		fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
+		/* 0600: anyone who can open the file can flock it, and so
+		 * keep every later mount of the project out. */
+		fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
 		if (fd < 0)
 			return -errno;
 		if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
@@ -532,7 +534,8 @@ int cmd_mount(const char *root, int argc, char **argv)
  * or 0. */
 static int daemon_running(const char *pid_path, pid_t *pid)
 {
-	int fd = open(pid_path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	/* O_NONBLOCK: a fifo planted at the path must not hang umount. */
+	int fd = open(pid_path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
 	int running;
 
 	*pid = 0;

@@ -51,7 +51,7 @@ static const char *const flag_names[NFLAGS] = {
 static const char *const flag_words[NFLAGS] = {
 	[FLAG_UNKNOWN_NAME] = "not a resource name of this project",
 	[FLAG_DUPLICATE] = "another entry for this resource comes first",
-	[FLAG_BAD_TIMESTAMP] = "unreadable timestamp, so it counts as stale",
+	[FLAG_BAD_TIMESTAMP] = "timestamp unreadable or far in the future, so it counts as stale",
 };
 
 static bool has_flag(const struct lock_view *v, enum flag f)

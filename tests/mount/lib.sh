@@ -9,8 +9,16 @@
 # The environment: LOCKFS (the binary under test) and, for the agent
 # tests, FAKE_AGENT (tests/fake_agent.c).  The caller's own identity
 # variables are cleared so each command names its instance explicitly.
+#
+# LOCKFS_WRAPPER (for instance 'valgrind -q --error-exitcode=99') runs
+# every daemon that lf_mount_first and lf_mount start under that command:
+# `lockfs mount -f` in the background, its output in $T/daemon.N.log.
+# Once the test is over and unmounted, each such daemon must have exited
+# with status 0, or the test fails showing its log.  Tests that manage
+# the daemon's life themselves call lf_unwrapped, which skips them then.
 
 LF_MOUNTS=()
+LF_WRAPPED=()
 declare -A AGENT_PID=() AGENT_IN=() AGENT_OUT=()
 
 fail() {
@@ -70,8 +78,67 @@ lf_cleanup() {
 		grep -q " $mp " /proc/self/mountinfo &&
 			{ fusermount3 -u -z "$mp" || umount -l "$mp"; }
 	done
+	lf_wrapped_status || rc=1
 	rm -rf "$T"
 	exit "$rc"
+}
+
+# Every wrapped daemon has exited 0; else say so and show its log.
+lf_wrapped_status() {
+	local log status i ok=0
+	for log in "${LF_WRAPPED[@]+"${LF_WRAPPED[@]}"}"; do
+		for ((i = 0; i < 600; i++)); do
+			[ -s "$log.status" ] && break
+			sleep 0.1
+		done
+		status=$(cat "$log.status" 2>/dev/null) || status="still running"
+		if [ "$status" != 0 ]; then
+			echo "FAIL: the daemon under '$LOCKFS_WRAPPER' ended with: $status" >&2
+			cat "$log" >&2
+			ok=1
+		fi
+	done
+	return "$ok"
+}
+
+lf_unwrapped() {
+	if [ -n "${LOCKFS_WRAPPER:-}" ]; then
+		echo "SKIP: this test manages the daemon itself; not under LOCKFS_WRAPPER" >&2
+		exit 77
+	fi
+}
+
+# Start the daemon for a project, through LOCKFS_WRAPPER if set; its
+# messages go to stderr.  Returns once it is mounted, or non-zero.
+lf_start() {
+	local book=$1 log i
+	if [ -z "${LOCKFS_WRAPPER:-}" ]; then
+		"$LOCKFS" -C "$book" mount
+		return
+	fi
+	log=$T/daemon.${#LF_WRAPPED[@]}.log
+	LF_WRAPPED+=("$log")
+	# The subshell keeps the status; disowned, so that no `wait` in a
+	# test waits for a daemon that is still serving.
+	(
+		rc=0
+		$LOCKFS_WRAPPER "$LOCKFS" -C "$book" mount -f </dev/null >"$log" 2>&1 || rc=$?
+		echo "$rc" >"$log.status"
+	) &
+	disown "$!"
+	for ((i = 0; i < 600; i++)); do
+		if is_mounted "$book/.locks/fs" && [ -s "$book/.locks/mount.pid" ] &&
+			stat "$book/.locks/fs" >/dev/null 2>&1; then
+			return 0
+		fi
+		if [ -s "$log.status" ]; then
+			cat "$log" >&2
+			return 1
+		fi
+		sleep 0.1
+	done
+	echo "the daemon under '$LOCKFS_WRAPPER' did not mount within 60 s" >&2
+	return 1
 }
 
 lf_init() {
@@ -93,16 +160,16 @@ lf_init() {
 # Mount a project (default $BOOK) the first time: failing to mount then
 # means FUSE is unusable here (no permission in a container, ...).
 lf_mount_first() {
-	local book=${1:-$BOOK} err
+	local book=${1:-$BOOK}
 	LF_MOUNTS+=("$book/.locks/fs")
-	if ! err=$("$LOCKFS" -C "$book" mount 2>&1); then
-		skip_or_fail "cannot mount: $err"
+	if ! lf_start "$book" 2>"$T/mount.err"; then
+		skip_or_fail "cannot mount: $(cat "$T/mount.err")"
 	fi
 }
 
 lf_mount() {
 	local book=${1:-$BOOK}
-	"$LOCKFS" -C "$book" mount || fail "lockfs mount $book failed"
+	lf_start "$book" || fail "lockfs mount $book failed"
 }
 
 is_mounted() {

@@ -7,6 +7,7 @@
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 lf_init
+lf_unwrapped
 lf_mount_first
 
 # ---- mount returns once the mount answers: no race with a touch ----

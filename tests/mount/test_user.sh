@@ -8,6 +8,7 @@
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 lf_init
+lf_unwrapped
 
 [ "$(id -u)" = 0 ] || { echo "SKIP: not root; the other tests run as this user"; exit 77; }
 user="setpriv --reuid=65534 --regid=65534 --clear-groups"
