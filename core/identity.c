@@ -18,10 +18,12 @@
 #include "identity.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "procfs.h"
@@ -335,16 +337,113 @@ out:
 	return rc;
 }
 
-int identity_holder_alive(const char *proc_root, pid_t pid,
-			  unsigned long long start_time)
+/* ---- is a holder alive: /proc, remembered through pidfds ----
+ *
+ * Every `stat` and `ls -l` of a lock asks whether its holder process still
+ * runs, which is a read of /proc/<pid>/stat.  Once a holder (pid and start
+ * time) has been seen alive, a pidfd for it answers the same question
+ * with one poll(): the pidfd refers to that very process, which holds the
+ * pid until it exits, and it becomes readable when the process exits (a
+ * zombie, state Z, counts as gone in both).  So the answer is exact, with
+ * no time-to-live, and a process that reuses the pid can never be taken
+ * for the holder.  Only the real /proc is remembered (tests use fake
+ * trees), and only holders with a recorded start time (without one, any
+ * process with that pid counts as the holder).
+ */
+
+#define ALIVE_SLOTS 32
+
+static struct alive_slot {
+	pid_t pid;
+	unsigned long long start_time;
+	int fd;				/* pidfd; unused slots have pid 0 */
+} alive_slots[ALIVE_SLOTS];
+static unsigned alive_next;
+static pthread_mutex_t alive_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static int pidfd_for(pid_t pid)
+{
+#ifdef SYS_pidfd_open
+	return (int)syscall(SYS_pidfd_open, pid, 0);
+#else
+	(void)pid;
+	errno = ENOSYS;
+	return -1;
+#endif
+}
+
+/* 1 the process behind fd still runs, 0 it exited, -1 cannot tell. */
+static int pidfd_alive(int fd)
+{
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	int n;
+
+	do
+		n = poll(&pfd, 1, 0);
+	while (n < 0 && errno == EINTR);
+	if (n < 0 || (pfd.revents & (POLLERR | POLLNVAL)))
+		return -1;
+	return n == 0 ? 1 : 0;
+}
+
+static struct alive_slot *alive_find(pid_t pid, unsigned long long start_time)
+{
+	unsigned i;
+
+	for (i = 0; i < ALIVE_SLOTS; i++)
+		if (alive_slots[i].pid == pid &&
+		    alive_slots[i].start_time == start_time)
+			return &alive_slots[i];
+	return NULL;
+}
+
+/* The remembered answer for the holder, or -1 when there is none. */
+static int alive_remembered(pid_t pid, unsigned long long start_time)
+{
+	struct alive_slot *s;
+	int alive = -1;
+
+	pthread_mutex_lock(&alive_lock);
+	s = alive_find(pid, start_time);
+	if (s) {
+		alive = pidfd_alive(s->fd);
+		if (alive < 0) {
+			close(s->fd);
+			memset(s, 0, sizeof(*s));
+		}
+	}
+	pthread_mutex_unlock(&alive_lock);
+	return alive;
+}
+
+/* Keep fd (a pidfd of the holder, just seen alive) in place of the
+ * oldest slot; closes fd when it is not kept. */
+static void alive_remember(pid_t pid, unsigned long long start_time, int fd)
+{
+	struct alive_slot *s;
+
+	pthread_mutex_lock(&alive_lock);
+	if (alive_find(pid, start_time)) {
+		close(fd);
+	} else {
+		s = &alive_slots[alive_next++ % ALIVE_SLOTS];
+		if (s->pid)
+			close(s->fd);
+		*s = (struct alive_slot){ .pid = pid, .start_time = start_time,
+					  .fd = fd };
+	}
+	pthread_mutex_unlock(&alive_lock);
+}
+
+/* The answer from /proc alone; *seen tells whether it was read there
+ * (alive and with that start time), not assumed. */
+static int alive_from_proc(const char *proc_root, pid_t pid,
+			   unsigned long long start_time, bool *seen)
 {
 	struct proc_stat st;
 	int rc;
 
-	/* Only a process shown to be gone makes a lock stale; anything we
-	 * cannot tell is left to the age rule. */
-	if (pid <= 0)
-		return 1;
+	*seen = false;
 	rc = procfs_read_stat(proc_root, pid, &st);
 	if (rc == -ENOENT)
 		return 0;
@@ -352,7 +451,38 @@ int identity_holder_alive(const char *proc_root, pid_t pid,
 		return 1;
 	if (st.state == 'Z' || st.state == 'X')
 		return 0;
+	*seen = st.start_time == start_time;
 	return start_time == 0 || st.start_time == start_time;
+}
+
+int identity_holder_alive(const char *proc_root, pid_t pid,
+			  unsigned long long start_time)
+{
+	bool cacheable, seen;
+	int alive, fd = -1;
+
+	/* Only a process shown to be gone makes a lock stale; anything we
+	 * cannot tell is left to the age rule. */
+	if (pid <= 0)
+		return 1;
+	cacheable = start_time != 0 && strcmp(proc_root, "/proc") == 0;
+	if (cacheable) {
+		alive = alive_remembered(pid, start_time);
+		if (alive >= 0)
+			return alive;
+		/* Opened before /proc is read: if the process read there is
+		 * alive and the pidfd's process has not exited since, they
+		 * are one process. */
+		fd = pidfd_for(pid);
+	}
+	alive = alive_from_proc(proc_root, pid, start_time, &seen);
+	if (fd >= 0) {
+		if (seen && pidfd_alive(fd) == 1)
+			alive_remember(pid, start_time, fd);
+		else
+			close(fd);
+	}
+	return alive;
 }
 
 static pthread_once_t host_once = PTHREAD_ONCE_INIT;

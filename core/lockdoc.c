@@ -6,13 +6,17 @@
  * is kept as its source text (cJSON would round big integers through a
  * double), and the output is written by our own printer, indented like
  * the proposal's examples.  The locks array is mirrored in a vector so
- * that entry i is O(1) for stores with thousands of locks.
+ * that entry i is O(1) for stores with thousands of locks, and a hash
+ * index from resource name to its entries (built when first asked for,
+ * dropped when an entry is added or removed) makes finding a resource
+ * O(1) too, so that `ls -l` of n locks costs O(n), not O(n^2).
  */
 #include "lockdoc.h"
 
 #include <errno.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,11 +25,23 @@
 
 #include "isotime.h"
 
+/* Resource name -> entries.  slot[] holds 1 + the index of the first
+ * entry of a name (0: empty), open addressing; next[i] is the index of
+ * the next entry with the same name as entry i, or NO_ENTRY. */
+struct name_index {
+	size_t *slot;
+	size_t *next;
+	size_t cap;		/* of slot, a power of two; 0: not built */
+};
+
+#define NO_ENTRY ((size_t)-1)
+
 struct lockdoc {
 	cJSON *root;
 	cJSON *locks;		/* the "locks" array inside root */
 	cJSON **items;		/* its elements, in order */
 	size_t n, cap;
+	struct name_index index;	/* only read through doc_index() */
 };
 
 static const char *const owned_strings[] = {
@@ -216,8 +232,59 @@ static int count_key(const cJSON *obj, const char *key)
 	return n;
 }
 
+/* The lockfs-owned keys of an entry, in the order check_entry checks
+ * them: owned_strings, owned_integers, then "timestamp". */
+#define N_STRINGS (sizeof(owned_strings) / sizeof(*owned_strings))
+#define N_INTEGERS (sizeof(owned_integers) / sizeof(*owned_integers))
+#define N_OWNED (N_STRINGS + N_INTEGERS + 1)
+
+static const char *owned_key(size_t k)
+{
+	if (k < N_STRINGS)
+		return owned_strings[k];
+	if (k < N_STRINGS + N_INTEGERS)
+		return owned_integers[k - N_STRINGS];
+	return "timestamp";
+}
+
+/* Which owned key s is (an index for owned_key), or -1.  Parsing a store
+ * of thousands of entries asks this for every member, so it looks at the
+ * first letter before comparing. */
+static int owned_index(const char *s)
+{
+	size_t k;
+
+	if (!s || !strchr("rianhtpsu", s[0]))
+		return -1;
+	for (k = 0; k < N_OWNED; k++)
+		if (owned_key(k)[0] == s[0] && strcmp(owned_key(k), s) == 0)
+			return (int)k;
+	return -1;
+}
+
+/* One pass over an entry: how often each owned key appears, and its
+ * first occurrence (the one cJSON_GetObjectItemCaseSensitive finds). */
+struct owned_fields {
+	const cJSON *first[N_OWNED];
+	int count[N_OWNED];
+};
+
+static void scan_owned(const cJSON *e, struct owned_fields *o)
+{
+	const cJSON *it;
+	int k;
+
+	memset(o, 0, sizeof(*o));
+	cJSON_ArrayForEach(it, e) {
+		k = owned_index(it->string);
+		if (k >= 0 && o->count[k]++ == 0)
+			o->first[k] = it;
+	}
+}
+
 static int check_entry(const cJSON *e, size_t idx, struct lf_error *err)
 {
+	struct owned_fields o;
 	const cJSON *f;
 	long long v;
 	size_t k;
@@ -225,13 +292,14 @@ static int check_entry(const cJSON *e, size_t idx, struct lf_error *err)
 	if (!cJSON_IsObject(e))
 		return lf_error_set(err, EIO,
 				    "locks.json: locks[%zu] is not an object", idx);
-	for (k = 0; k < sizeof(owned_strings) / sizeof(*owned_strings); k++) {
+	scan_owned(e, &o);
+	for (k = 0; k < N_STRINGS; k++) {
 		const char *key = owned_strings[k];
 
-		if (count_key(e, key) > 1)
+		if (o.count[k] > 1)
 			return lf_error_set(err, EIO,
 				"locks.json: locks[%zu] has \"%s\" twice", idx, key);
-		f = cJSON_GetObjectItemCaseSensitive(e, key);
+		f = o.first[k];
 		if (!f && k >= 2)
 			continue;
 		if (!cJSON_IsString(f))
@@ -239,19 +307,19 @@ static int check_entry(const cJSON *e, size_t idx, struct lf_error *err)
 				"locks.json: locks[%zu]: \"%s\" %s", idx, key,
 				f ? "is not a string" : "is missing");
 	}
-	for (k = 0; k < sizeof(owned_integers) / sizeof(*owned_integers); k++) {
-		const char *key = owned_integers[k];
+	for (k = N_STRINGS; k < N_STRINGS + N_INTEGERS; k++) {
+		const char *key = owned_key(k);
 
-		if (count_key(e, key) > 1)
+		if (o.count[k] > 1)
 			return lf_error_set(err, EIO,
 				"locks.json: locks[%zu] has \"%s\" twice", idx, key);
-		f = cJSON_GetObjectItemCaseSensitive(e, key);
+		f = o.first[k];
 		if (f && (raw_to_ll(f, &v) < 0 || v < 0))
 			return lf_error_set(err, EIO,
 				"locks.json: locks[%zu]: \"%s\" is not a non-negative integer",
 				idx, key);
 	}
-	if (count_key(e, "timestamp") > 1)
+	if (o.count[N_OWNED - 1] > 1)
 		return lf_error_set(err, EIO,
 			"locks.json: locks[%zu] has \"timestamp\" twice", idx);
 	return 0;
@@ -412,6 +480,8 @@ void lockdoc_free(struct lockdoc *doc)
 		return;
 	cJSON_Delete(doc->root);
 	free(doc->items);
+	free(doc->index.slot);
+	free(doc->index.next);
 	free(doc);
 }
 
@@ -601,6 +671,122 @@ void lockdoc_entry(const struct lockdoc *doc, size_t i, struct lock_entry *out)
 	out->note = get_string(e, "note");
 }
 
+/* ---- finding a resource: the name index ---- */
+
+static const char *resource_of(const cJSON *e)
+{
+	return get_string(e, "resource");
+}
+
+static uint64_t hash_name(const char *s)
+{
+	uint64_t h = 1469598103934665603ULL;	/* FNV-1a */
+
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+	return h;
+}
+
+static void index_drop(struct lockdoc *doc)
+{
+	free(doc->index.slot);
+	free(doc->index.next);
+	memset(&doc->index, 0, sizeof(doc->index));
+}
+
+/* The slot of name: where its first entry is, or the empty slot where it
+ * would go. */
+static size_t index_slot(const struct lockdoc *doc, const char *name)
+{
+	const struct name_index *x = &doc->index;
+	size_t i = (size_t)hash_name(name) & (x->cap - 1);
+
+	while (x->slot[i] &&
+	       strcmp(resource_of(doc->items[x->slot[i] - 1]), name) != 0)
+		i = (i + 1) & (x->cap - 1);
+	return i;
+}
+
+/* Chain entry i behind the entries of its name; *tail[] remembers the
+ * last entry of each slot's name while building. */
+static void index_add(struct lockdoc *doc, size_t i, size_t *tail)
+{
+	const char *name = resource_of(doc->items[i]);
+	size_t s;
+
+	doc->index.next[i] = NO_ENTRY;
+	if (!name)
+		return;
+	s = index_slot(doc, name);
+	if (!doc->index.slot[s])
+		doc->index.slot[s] = i + 1;
+	else
+		doc->index.next[tail[s]] = i;
+	tail[s] = i;
+}
+
+/* Build the index if it is not there; false when out of memory (callers
+ * then search linearly). */
+static bool doc_index(struct lockdoc *doc)
+{
+	struct name_index *x = &doc->index;
+	size_t cap = 16, i, *tail;
+
+	if (x->cap)
+		return true;
+	while (cap < 2 * doc->n)
+		cap *= 2;
+	x->slot = calloc(cap, sizeof(*x->slot));
+	x->next = calloc(doc->n ? doc->n : 1, sizeof(*x->next));
+	tail = calloc(cap, sizeof(*tail));
+	if (!x->slot || !x->next || !tail) {
+		free(tail);
+		index_drop(doc);
+		return false;
+	}
+	x->cap = cap;
+	for (i = 0; i < doc->n; i++)
+		index_add(doc, i, tail);
+	free(tail);
+	return true;
+}
+
+static ssize_t find_linear(const struct lockdoc *doc, const char *name,
+			   size_t from)
+{
+	const char *r;
+	size_t i;
+
+	for (i = from; i < doc->n; i++) {
+		r = resource_of(doc->items[i]);
+		if (r && strcmp(r, name) == 0)
+			return (ssize_t)i;
+	}
+	return -1;
+}
+
+ssize_t lockdoc_find(const struct lockdoc *cdoc, const char *name)
+{
+	/* The index is a cache: building it does not change the document. */
+	struct lockdoc *doc = (struct lockdoc *)cdoc;
+	size_t s;
+
+	if (!doc_index(doc))
+		return find_linear(doc, name, 0);
+	s = index_slot(doc, name);
+	return doc->index.slot[s] ? (ssize_t)(doc->index.slot[s] - 1) : -1;
+}
+
+ssize_t lockdoc_find_next(const struct lockdoc *cdoc, size_t i)
+{
+	struct lockdoc *doc = (struct lockdoc *)cdoc;
+	const char *name = resource_of(doc->items[i]);
+
+	if (!doc_index(doc))
+		return name ? find_linear(doc, name, i + 1) : -1;
+	return doc->index.next[i] == NO_ENTRY ? -1 : (ssize_t)doc->index.next[i];
+}
+
 /* Set key in place (keeping its position) or add it at the end. */
 static int set_item(cJSON *obj, const char *key, cJSON *value)
 {
@@ -697,6 +883,7 @@ int lockdoc_append(struct lockdoc *doc, const char *resource,
 		cJSON_Delete(e);
 		return rc;
 	}
+	index_drop(doc);
 	if (!cJSON_AddItemToArray(doc->locks, e)) {
 		doc->n--;
 		cJSON_Delete(e);
@@ -724,6 +911,7 @@ void lockdoc_remove(struct lockdoc *doc, size_t i)
 {
 	cJSON *e = doc->items[i];
 
+	index_drop(doc);
 	memmove(doc->items + i, doc->items + i + 1,
 		(doc->n - i - 1) * sizeof(*doc->items));
 	doc->n--;

@@ -61,6 +61,12 @@ char *lockdoc_serialize(const struct lockdoc *doc, size_t *len);
 
 size_t lockdoc_count(const struct lockdoc *doc);
 
+/* The index of the first entry for resource, or -1; then the next entry
+ * after entry i with the same resource, or -1.  O(1) (an index is built
+ * on first use and kept until an entry is added or removed). */
+ssize_t lockdoc_find(const struct lockdoc *doc, const char *resource);
+ssize_t lockdoc_find_next(const struct lockdoc *doc, size_t i);
+
 /* Fill *out for entry i (i < lockdoc_count()). */
 void lockdoc_entry(const struct lockdoc *doc, size_t i, struct lock_entry *out);
 

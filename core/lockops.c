@@ -133,19 +133,6 @@ void lock_list_free(struct lock_list *list)
 	list->n = 0;
 }
 
-static ssize_t find_first(const struct lockdoc *doc, const char *name)
-{
-	struct lock_entry e;
-	size_t i, n = lockdoc_count(doc);
-
-	for (i = 0; i < n; i++) {
-		lockdoc_entry(doc, i, &e);
-		if (strcmp(e.resource, name) == 0)
-			return (ssize_t)i;
-	}
-	return -1;
-}
-
 int lockops_find(struct project *p, const char *name, time_t now,
 		 struct lock_view *out, struct lf_error *err)
 {
@@ -160,7 +147,7 @@ int lockops_find(struct project *p, const char *name, time_t now,
 		rc = store_read(p->store, &doc, err);
 	if (rc < 0)
 		return rc;
-	i = find_first(doc, name);
+	i = lockdoc_find(doc, name);
 	if (i < 0)
 		return lf_error_set(err, ENOENT, "%s is not locked", name);
 	make_view(p, cfg, doc, (size_t)i, now, &memo, out);
@@ -281,19 +268,18 @@ static enum lock_state resource_state(struct request *r,
 	struct alive_memo memo = { 0 };
 	struct lock_entry e;
 	enum stale_reason why;
-	size_t i, n = lockdoc_count(doc);
+	ssize_t i;
 
 	*first = -1;
-	for (i = 0; i < n; i++) {
-		lockdoc_entry(doc, i, &e);
-		if (strcmp(e.resource, name) != 0)
-			continue;
+	for (i = lockdoc_find(doc, name); i >= 0;
+	     i = lockdoc_find_next(doc, (size_t)i)) {
+		lockdoc_entry(doc, (size_t)i, &e);
 		if (*first < 0)
-			*first = (ssize_t)i;
+			*first = i;
 		why = policy_staleness(&e, r->now, r->stale_seconds,
 				       holder_alive(r->p, &e, &memo));
 		s = policy_state(&e, r->caller->instance, why);
-		if (*first != (ssize_t)i && state_rank(s) <= state_rank(worst))
+		if (*first != i && state_rank(s) <= state_rank(worst))
 			continue;
 		worst = s;
 		snprintf(o->holder, sizeof(o->holder), "%s", e.instance);
@@ -306,29 +292,26 @@ static enum lock_state resource_state(struct request *r,
 	return worst;
 }
 
-/* Entries of name after the first one go (from the end, so indices hold). */
-static void remove_duplicates(struct lockdoc *doc, const char *name,
-			      size_t first)
+/* Remove the entries of name, the last one first (so that the indices of
+ * the others hold), down to the first one (keep_first) or all of them.
+ * Returns how many went. */
+static size_t remove_entries(struct lockdoc *doc, const char *name,
+			     bool keep_first)
 {
-	struct lock_entry e;
-	size_t i = lockdoc_count(doc);
+	ssize_t first, last, i;
+	size_t removed = 0;
 
-	while (i-- > first + 1) {
-		lockdoc_entry(doc, i, &e);
-		if (strcmp(e.resource, name) == 0)
-			lockdoc_remove(doc, i);
-	}
-}
-
-static void remove_all(struct lockdoc *doc, const char *name)
-{
-	struct lock_entry e;
-	size_t i = lockdoc_count(doc);
-
-	while (i-- > 0) {
-		lockdoc_entry(doc, i, &e);
-		if (strcmp(e.resource, name) == 0)
-			lockdoc_remove(doc, i);
+	for (;;) {
+		first = lockdoc_find(doc, name);
+		if (first < 0)
+			return removed;
+		last = first;
+		while ((i = lockdoc_find_next(doc, (size_t)last)) >= 0)
+			last = i;
+		if (keep_first && last == first)
+			return removed;
+		lockdoc_remove(doc, (size_t)last);
+		removed++;
 	}
 }
 
@@ -365,27 +348,56 @@ static void add_event(struct request *r, const char *what, const char *name,
 	}
 }
 
+/* True when renewing entry e (token and holder process kept) would write
+ * exactly what is there: the same timestamp text and the same note (note
+ * NULL: keep it, "": none).  `touch` asks twice in one second (create,
+ * then utimens), and a commit costs a write, a rename and an fsync. */
+static bool renewal_is_noop(const struct request *r,
+			    const struct lock_entry *e, const char *note)
+{
+	char now[ISOTIME_MAX];
+
+	if (!e->timestamp)
+		return false;
+	isotime_format(r->now, now);
+	if (strcmp(e->timestamp, now) != 0)
+		return false;
+	if (!note)
+		return true;
+	if (!note[0])
+		return !e->note;
+	return e->note && strcmp(e->note, note) == 0;
+}
+
 /* A renewal by a new holder process of the same instance (an agent that
  * restarted with the same LOCKFS_INSTANCE) must record the new process,
- * or the lock would stay "holder-exited" however often it is renewed. */
+ * or the lock would stay "holder-exited" however often it is renewed.
+ * Returns 1 when the entry changed, 0 when it already said all that. */
 static int renew(struct request *r, struct lockdoc *doc, size_t i,
 		 const char *note)
 {
 	struct lock_fields f;
 	struct lock_entry e;
 	long long token;
+	bool same_holder;
 	int rc;
 
 	lockdoc_entry(doc, i, &e);
+	same_holder = e.token > 0 &&
+		      (r->caller->pid <= 0 ||
+		       (e.pid == r->caller->pid &&
+			e.start_time == r->caller->start_time));
+	if (same_holder && renewal_is_noop(r, &e, note)) {
+		r->out_token = e.token;
+		return 0;
+	}
 	/* An entry written by hand has no token; give it one so that the
 	 * holder can `lockfs check` it from now on. */
 	token = e.token > 0 ? e.token : lockdoc_next_token(doc);
 	if (token < 0)
 		return (int)token;
 	r->out_token = token;
-	if (e.token > 0 && (r->caller->pid <= 0 ||
-			    (e.pid == r->caller->pid &&
-			     e.start_time == r->caller->start_time)))
+	if (same_holder)
 		rc = lockdoc_touch(doc, i, r->now);
 	else {
 		f = caller_fields(r, token, note ? note : e.note);
@@ -395,23 +407,37 @@ static int renew(struct request *r, struct lockdoc *doc, size_t i,
 	}
 	if (rc == 0 && note)
 		rc = lockdoc_set_note(doc, i, note[0] ? note : NULL);
-	return rc;
+	return rc < 0 ? rc : 1;
+}
+
+/* The entry of name to renew or take over, its duplicates removed.  It
+ * is looked up again: removing another resource's duplicates earlier in
+ * the same request may have moved it. */
+static ssize_t sole_entry(struct lockdoc *doc, const char *name,
+			  size_t *removed)
+{
+	*removed = remove_entries(doc, name, true);
+	return lockdoc_find(doc, name);
 }
 
 static int apply_take(struct request *r, struct lockdoc *doc, size_t k,
-		      ssize_t first, const char *note)
+		      const char *note)
 {
 	struct lock_outcome *o = &r->out[k];
 	const char *name = r->names[k];
 	struct lock_fields f;
 	long long token;
+	size_t removed;
+	ssize_t i;
 	int rc;
 
 	if (o->action == ACT_RENEW) {
-		remove_duplicates(doc, name, (size_t)first);
-		rc = renew(r, doc, (size_t)first, note);
+		i = sole_entry(doc, name, &removed);
+		if (i < 0)	/* cannot happen: names of a request are distinct */
+			return -ENOENT;
+		rc = renew(r, doc, (size_t)i, note);
 		o->token = r->out_token;
-		return rc;
+		return rc < 0 ? rc : (rc > 0 || removed > 0);
 	}
 	token = lockdoc_next_token(doc);
 	if (token < 0)
@@ -420,34 +446,31 @@ static int apply_take(struct request *r, struct lockdoc *doc, size_t k,
 	if (o->action == ACT_ACQUIRE) {
 		rc = lockdoc_append(doc, name, &f);
 	} else {
-		remove_duplicates(doc, name, (size_t)first);
-		rc = lockdoc_replace(doc, (size_t)first, &f);
+		i = sole_entry(doc, name, &removed);
+		rc = i < 0 ? -ENOENT : lockdoc_replace(doc, (size_t)i, &f);
 	}
 	if (rc == 0)
 		add_event(r, policy_action_name(o->action), name, token, o);
 	o->token = token;
-	return rc;
+	return rc < 0 ? rc : 1;
 }
 
 static int apply_request(struct lockdoc *doc, void *arg, struct lf_error *err)
 {
 	struct request *r = arg;
-	ssize_t *first;
 	struct decision d;
 	char *note = NULL;
+	ssize_t first;
 	size_t k;
 	int rc = 0, changed = 0;
 
-	first = calloc(r->n, sizeof(*first));
-	if (!first)
-		return lf_error_set(err, ENOMEM, "out of memory");
 	r->nevents = 0;
 	r->error = 0;
 	for (k = 0; k < r->n; k++) {
 		struct lock_outcome *o = &r->out[k];
 
 		memset(o, 0, sizeof(*o));
-		o->state = resource_state(r, doc, r->names[k], &first[k], o);
+		o->state = resource_state(r, doc, r->names[k], &first, o);
 		d = policy_decide(r->req, o->state, r->caller->force);
 		o->action = d.action;
 		o->error = d.error;
@@ -465,17 +488,18 @@ static int apply_request(struct lockdoc *doc, void *arg, struct lf_error *err)
 			goto out;
 		}
 	}
-	for (k = 0; k < r->n && rc == 0; k++) {
+	for (k = 0; k < r->n && rc >= 0; k++) {
 		struct lock_outcome *o = &r->out[k];
 
 		if (o->action == ACT_DENY)
 			continue;
-		changed = 1;
 		if (r->req != REQ_UNLINK) {
-			rc = apply_take(r, doc, k, first[k], note);
+			rc = apply_take(r, doc, k, note);
+			changed |= rc > 0;
 			continue;
 		}
-		remove_all(doc, r->names[k]);
+		changed = 1;
+		remove_entries(doc, r->names[k], false);
 		add_event(r, policy_action_name(o->action), r->names[k],
 			  o->state == LOCK_MINE ? o->holder_token : 0, o);
 		o->token = 0;
@@ -485,7 +509,6 @@ static int apply_request(struct lockdoc *doc, void *arg, struct lf_error *err)
 				  strerror(-rc));
 out:
 	free(note);
-	free(first);
 	return rc < 0 ? rc : changed;
 }
 
@@ -716,7 +739,9 @@ static void add_string_or_null(cJSON *o, const char *key, const char *s)
 		cJSON_AddNullToObject(o, key);
 }
 
-char *lockops_view_json(const struct lock_view *v, size_t *len)
+/* The content built with cJSON: the reference, and the way for values
+ * the direct writer below leaves to it. */
+static char *view_json_cjson(const struct lock_view *v, size_t *len)
 {
 	const char *reason = policy_stale_reason_name(v->stale);
 	char *text, *line = NULL;
@@ -747,4 +772,151 @@ char *lockops_view_json(const struct lock_view *v, size_t *len)
 	if (line && len)
 		*len = strlen(line);
 	return line;
+}
+
+/* The same bytes written directly: every `stat` of a lock file computes
+ * its content to report its size, and building and printing a cJSON tree
+ * was a fifth of the daemon's time in `ls -l`.  It writes what
+ * cJSON_PrintUnformatted writes (strings escaped as cJSON escapes them;
+ * numbers as integers, which is what cJSON prints for integral values
+ * below 1e15) and hands anything else back to cJSON. */
+struct jbuf {
+	char *p;
+	size_t len, cap;
+	bool failed;
+};
+
+#define JSON_EXACT_LIMIT 1000000000000000LL	/* 1e15: "%1.15g" prints digits */
+
+static void jb_put(struct jbuf *b, const char *s, size_t n)
+{
+	size_t cap;
+	char *p;
+
+	if (b->failed)
+		return;
+	if (b->len + n + 1 > b->cap) {
+		cap = b->cap ? b->cap : 512;
+		while (cap < b->len + n + 1)
+			cap *= 2;
+		p = realloc(b->p, cap);
+		if (!p) {
+			b->failed = true;
+			return;
+		}
+		b->p = p;
+		b->cap = cap;
+	}
+	memcpy(b->p + b->len, s, n);
+	b->len += n;
+	b->p[b->len] = '\0';
+}
+
+static void jb_lit(struct jbuf *b, const char *s)
+{
+	jb_put(b, s, strlen(s));
+}
+
+/* A string as cJSON prints it: the two-character escapes for " \\ \b \f
+ * \n \r \t, \u00xx for other bytes below 0x20, every other byte as it is. */
+static void jb_string(struct jbuf *b, const char *s)
+{
+	const char *run = s;
+	char esc[8];
+
+	jb_put(b, "\"", 1);
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		const char *two = NULL;
+
+		switch (c) {
+		case '"': two = "\\\""; break;
+		case '\\': two = "\\\\"; break;
+		case '\b': two = "\\b"; break;
+		case '\f': two = "\\f"; break;
+		case '\n': two = "\\n"; break;
+		case '\r': two = "\\r"; break;
+		case '\t': two = "\\t"; break;
+		default:
+			if (c >= 0x20)
+				continue;
+		}
+		jb_put(b, run, (size_t)(s - run));
+		if (two) {
+			jb_put(b, two, 2);
+		} else {
+			snprintf(esc, sizeof(esc), "\\u%04x", c);
+			jb_put(b, esc, 6);
+		}
+		run = s + 1;
+	}
+	jb_put(b, run, (size_t)(s - run));
+	jb_put(b, "\"", 1);
+}
+
+static void jb_key(struct jbuf *b, const char *key, bool first)
+{
+	if (!first)
+		jb_put(b, ",", 1);
+	jb_string(b, key);
+	jb_put(b, ":", 1);
+}
+
+static void jb_string_or_null(struct jbuf *b, const char *key, const char *s)
+{
+	jb_key(b, key, false);
+	if (s)
+		jb_string(b, s);
+	else
+		jb_lit(b, "null");
+}
+
+static void jb_integer(struct jbuf *b, const char *key, long long v)
+{
+	char num[24];
+
+	jb_key(b, key, false);
+	snprintf(num, sizeof(num), "%lld", v);
+	jb_lit(b, num);
+}
+
+static bool exact_integer(long long v)
+{
+	return v > -JSON_EXACT_LIMIT && v < JSON_EXACT_LIMIT;
+}
+
+char *lockops_view_json(const struct lock_view *v, size_t *len)
+{
+	struct jbuf b = { 0 };
+
+	if (!v->e.resource || !v->e.instance || !exact_integer(v->age) ||
+	    !exact_integer(v->e.token))
+		return view_json_cjson(v, len);
+	jb_put(&b, "{", 1);
+	jb_key(&b, "resource", true);
+	jb_string(&b, v->e.resource);
+	jb_string_or_null(&b, "instance", v->e.instance);
+	jb_string_or_null(&b, "timestamp", v->e.timestamp);
+	jb_string_or_null(&b, "acquired", v->e.acquired);
+	jb_integer(&b, "age_seconds", v->age);
+	jb_key(&b, "stale", false);
+	jb_lit(&b, v->stale != STALE_NONE ? "true" : "false");
+	jb_string_or_null(&b, "stale_reason", policy_stale_reason_name(v->stale));
+	jb_integer(&b, "token", v->e.token);
+	jb_string_or_null(&b, "note", v->e.note);
+	if (v->e.pid > 0)
+		jb_integer(&b, "pid", v->e.pid);
+	else
+		jb_string_or_null(&b, "pid", NULL);
+	jb_string_or_null(&b, "host", v->e.host);
+	jb_key(&b, "known_name", false);
+	jb_lit(&b, v->name_known ? "true" : "false");
+	jb_put(&b, "}\n", 2);
+	if (b.failed) {
+		free(b.p);
+		return NULL;
+	}
+	if (len)
+		*len = b.len;
+	return b.p;
 }
