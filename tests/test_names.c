@@ -49,8 +49,8 @@ static void expect_nearest(const struct nameset *set, const char *in,
 
 	assert_true(nameset_nearest(set, in, out, sizeof(out)));
 	if (strcmp(out, want) != 0)
-		fail_msg("nearest(\"%s\") = \"%s\", expected \"%s\"", in, out,
-			 want);
+		fail_msg("nearest(\"%s\") = \"%s\", expected \"%s\"",
+			 in ? in : "(null)", out, want);
 }
 
 /* nameset_add must fail with -EINVAL and exactly this message. */
