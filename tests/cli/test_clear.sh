@@ -6,16 +6,12 @@
 
 expect 0 as CLI-1 acquire Chapter_01 Chapter_02
 expect 0 as CLI-2 acquire StyleSystem
-python3 - "$P/.locks/locks.json" <<'PY'
-import json, sys
-path = sys.argv[1]
-doc = json.load(open(path))
-doc["locks"].append({"resource": "Chapter_08", "timestamp": "2020-01-01T00:00:00Z",
-                     "instance": "CLI-crashed"})
-doc["locks"].append({"resource": "NotAName", "timestamp": "garbage",
-                     "instance": "hand-edit"})
-json.dump(doc, open(path, "w"))
-PY
+store=$P/.locks/locks.json
+jq '.locks += [{"resource": "Chapter_08", "timestamp": "2020-01-01T00:00:00Z",
+                "instance": "CLI-crashed"},
+               {"resource": "NotAName", "timestamp": "garbage",
+                "instance": "hand-edit"}]' "$store" >"$store.new"
+mv "$store.new" "$store"
 
 expect 0 as CLI-3 clear --stale
 contains "$OUT" '^cleared 2 stale locks$'
