@@ -504,7 +504,11 @@ static int apply_request(struct lockdoc *doc, void *arg, struct lf_error *err)
 			  o->state == LOCK_MINE ? o->holder_token : 0, o);
 		o->token = 0;
 	}
-	if (rc < 0)
+	if (rc == -E2BIG)
+		rc = lf_error_set(err, ENOSPC,
+				  "the store is full: it holds the most locks allowed (%d)",
+				  LOCKDOC_MAX_ENTRIES);
+	else if (rc < 0)
 		rc = lf_error_set(err, -rc, "cannot update the store: %s",
 				  strerror(-rc));
 out:

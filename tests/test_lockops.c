@@ -377,6 +377,25 @@ static void test_renewal_gives_hand_written_entries_a_token(void **state)
 	assert_int_equal(o.token, 10);
 }
 
+static void test_full_store_says_so(void **state)
+{
+	struct fixture *f = *state;
+	struct lf_error err = { 0 };
+	struct lock_outcome o;
+	FILE *fp = fopen(f->p->store_path, "w");
+	int i;
+
+	assert_non_null(fp);
+	fputs("{\"locks\": [", fp);
+	for (i = 0; i < LOCKDOC_MAX_ENTRIES; i++)
+		fprintf(fp, "%s{\"resource\":\"R%d\",\"instance\":\"x\"}",
+			i ? "," : "", i);
+	fputs("]}", fp);
+	assert_int_equal(fclose(fp), 0);
+	assert_int_equal(req1(f, &f->a, REQ_CREATE, "Chapter_01", T0, &o, &err), -ENOSPC);
+	assert_non_null(strstr(err.msg, "the store is full"));
+}
+
 static void test_malformed_store_is_untouched(void **state)
 {
 	struct fixture *f = *state;
@@ -543,6 +562,7 @@ int main(void)
 		T(test_bad_config_is_reported_not_ignored),
 		T(test_foreign_entries_and_duplicates),
 		T(test_renewal_gives_hand_written_entries_a_token),
+		T(test_full_store_says_so),
 		T(test_malformed_store_is_untouched),
 		T(test_check_tokens),
 		T(test_notes),
