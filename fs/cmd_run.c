@@ -27,6 +27,7 @@
 
 #include "cli.h"
 #include "procfs.h"
+#include "waitchange.h"
 
 static const char run_usage[] =
 	"usage: lockfs run [--wait SECS] [--force] [--note TEXT] RESOURCE... -- COMMAND [ARG...]\n";
@@ -175,21 +176,6 @@ static struct timespec mono_after(unsigned secs)
 	return t;
 }
 
-static struct timespec until(const struct timespec *when)
-{
-	struct timespec now, left = { 0, 0 };
-	long long ns;
-
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	ns = (long long)(when->tv_sec - now.tv_sec) * 1000000000LL +
-	     (when->tv_nsec - now.tv_nsec);
-	if (ns > 0) {
-		left.tv_sec = (time_t)(ns / 1000000000LL);
-		left.tv_nsec = (long)(ns % 1000000000LL);
-	}
-	return left;
-}
-
 /* A signal from the terminal (SI_KERNEL) already went to the child, which
  * is in our process group: sending it again would make "press Ctrl-C once"
  * look like twice to programs that count. */
@@ -214,7 +200,7 @@ static int supervise(struct run *r, pid_t child, const sigset_t *set,
 	int sig;
 
 	for (;;) {
-		left = until(&next);
+		left = waitchange_time_left(&next);
 		sig = sigtimedwait(set, &info, &left);
 		if (sig < 0 && errno == EAGAIN) {
 			renew_all(r);

@@ -79,8 +79,7 @@ static struct timespec wait_end(const struct timespec *deadline)
 	return end;
 }
 
-/* Time left until end, never negative. */
-static struct timespec time_left(const struct timespec *end)
+struct timespec waitchange_time_left(const struct timespec *end)
 {
 	struct timespec now, left = { 0, 0 };
 	long long ns;
@@ -149,7 +148,7 @@ int waitchange_wait(struct waitchange *w, const struct timespec *deadline,
 	int rc;
 
 	for (;;) {
-		left = time_left(&end);
+		left = waitchange_time_left(&end);
 		pfd.fd = w->fd;
 		pfd.events = POLLIN;
 		rc = ppoll(&pfd, w->fd >= 0 ? 1 : 0, &left, sigmask);

@@ -17,36 +17,7 @@ LF_MOUNTS=()
 EXTRA_MOUNTS=()
 BG_PIDS=()
 
-fail() {
-	echo "FAIL: $*" >&2
-	exit 1
-}
-
-skip_or_fail() {
-	if [ "${LOCKFS_REQUIRE_FUSE:-0}" = 1 ]; then
-		fail "required but unusable: $*"
-	fi
-	echo "SKIP: $*" >&2
-	exit 77
-}
-
-# Is the process running?  A zombie is not.
-pid_alive() {
-	local state
-	state=$(sed 's/.*) //' "/proc/$1/stat" 2>/dev/null) || return 1
-	case ${state%% *} in
-	Z | X | "") return 1 ;;
-	esac
-}
-
-wait_gone() {
-	local i
-	for ((i = 0; i < 200; i++)); do
-		pid_alive "$1" || return 0
-		sleep 0.05
-	done
-	fail "process $1 did not exit"
-}
+. "$(dirname "${BASH_SOURCE[0]}")/../common.sh"
 
 is_mounted() {
 	grep -q " ${1:-$MP} " /proc/self/mountinfo

@@ -1,0 +1,35 @@
+# common.sh - the helpers every shell suite's lib.sh shares: failing,
+# skipping when FUSE is unusable (a failure under LOCKFS_REQUIRE_FUSE=1),
+# and waiting for a process to be gone.
+
+fail() {
+	echo "FAIL: $*" >&2
+	exit 1
+}
+
+skip_or_fail() {
+	if [ "${LOCKFS_REQUIRE_FUSE:-0}" = 1 ]; then
+		fail "required but unusable: $*"
+	fi
+	echo "SKIP: $*" >&2
+	exit 77
+}
+
+# Is the process running?  A zombie is not: the daemon's parent has
+# exited, and whoever inherits it may be slow to reap it.
+pid_alive() {
+	local state
+	state=$(sed 's/.*) //' "/proc/$1/stat" 2>/dev/null) || return 1
+	case ${state%% *} in
+	Z | X | "") return 1 ;;
+	esac
+}
+
+wait_gone() {
+	local i
+	for ((i = 0; i < 200; i++)); do
+		pid_alive "$1" || return 0
+		sleep 0.05
+	done
+	fail "process $1 did not exit"
+}
