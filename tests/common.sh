@@ -1,6 +1,6 @@
 # common.sh - the helpers every shell suite's lib.sh shares: failing,
 # skipping when FUSE is unusable (a failure under LOCKFS_REQUIRE_FUSE=1),
-# and waiting for a process to be gone.
+# waiting for a process to be gone, and the basic assertions.
 
 fail() {
 	echo "FAIL: $*" >&2
@@ -32,4 +32,28 @@ wait_gone() {
 		sleep 0.05
 	done
 	fail "process $1 did not exit"
+}
+
+assert_eq() {
+	[ "$1" = "$2" ] || fail "$3: expected '$2', got '$1'"
+}
+
+# expect_ok DESCRIPTION CMD...: CMD must succeed.
+expect_ok() {
+	local what=$1 err
+	shift
+	err=$("$@" 2>&1) || fail "$what: expected success, got: $err"
+}
+
+# expect_err DESCRIPTION MESSAGE CMD...: CMD must fail saying MESSAGE.
+expect_err() {
+	local what=$1 msg=$2 err
+	shift 2
+	if err=$("$@" 2>&1); then
+		fail "$what: expected failure ($msg), but it succeeded"
+	fi
+	case $err in
+	*"$msg"*) ;;
+	*) fail "$what: expected '$msg', got: $err" ;;
+	esac
 }

@@ -140,29 +140,6 @@ run_rc() {
 	printf -v "$__var" %s "$__rc"
 }
 
-assert_eq() {
-	[ "$1" = "$2" ] || fail "$3: expected '$2', got '$1'"
-}
-
-# expect_err DESCRIPTION MESSAGE CMD...: CMD must fail saying MESSAGE.
-expect_err() {
-	local what=$1 msg=$2 err
-	shift 2
-	if err=$("$@" 2>&1); then
-		fail "$what: expected failure ($msg), but it succeeded"
-	fi
-	case $err in
-	*"$msg"*) ;;
-	*) fail "$what: expected '$msg', got: $err" ;;
-	esac
-}
-
-expect_ok() {
-	local what=$1 err
-	shift
-	err=$("$@" 2>&1) || fail "$what: expected success, got: $err"
-}
-
 # The store parses and has the proposal's shape.
 store_parses() {
 	jq -e '.locks | type == "array"' "${1:-$STORE}" >/dev/null 2>&1

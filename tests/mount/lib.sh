@@ -157,32 +157,6 @@ as() {
 	LOCKFS_INSTANCE=$inst "$@"
 }
 
-# expect_ok DESCRIPTION CMD...: CMD must succeed.
-expect_ok() {
-	local what=$1 err
-	shift
-	if ! err=$("$@" 2>&1); then
-		fail "$what: expected success, got: $err"
-	fi
-}
-
-# expect_err DESCRIPTION MESSAGE CMD...: CMD must fail saying MESSAGE.
-expect_err() {
-	local what=$1 msg=$2 err
-	shift 2
-	if err=$("$@" 2>&1); then
-		fail "$what: expected failure ($msg), but it succeeded"
-	fi
-	case $err in
-	*"$msg"*) ;;
-	*) fail "$what: expected '$msg', got: $err" ;;
-	esac
-}
-
-assert_eq() {
-	[ "$1" = "$2" ] || fail "$3: expected '$2', got '$1'"
-}
-
 # A field of a lock file's content (what cat shows), e.g. lock_field
 # Chapter_01 instance.
 lock_field() {
