@@ -239,6 +239,7 @@ struct request {
 	struct event *events;
 	size_t nevents;
 	long long out_token;	/* the token a renewal left on the entry */
+	long long expect_token;	/* > 0: act only on the acquisition with it */
 	int error;		/* first refusal, positive errno */
 };
 
@@ -472,6 +473,11 @@ static int apply_request(struct lockdoc *doc, void *arg, struct lf_error *err)
 		memset(o, 0, sizeof(*o));
 		o->state = resource_state(r, doc, r->names[k], &first, o);
 		d = policy_decide(r->req, o->state, r->caller->force);
+		/* Another acquisition (an override, even a later one of the
+		 * same instance) holds it now: not ours to touch. */
+		if (r->expect_token > 0 && o->state != LOCK_ABSENT &&
+		    o->holder_token != r->expect_token)
+			d = (struct decision){ .action = ACT_DENY, .error = EEXIST };
 		o->action = d.action;
 		o->error = d.error;
 		if (d.action == ACT_DENY && !r->error)
@@ -557,42 +563,64 @@ static int refusal(const struct request *r, struct lf_error *err)
 	return 0;
 }
 
+static int run_request(struct request *r, struct lf_error *err)
+{
+	const struct lf_config *cfg;
+	struct lock_outcome *out = r->out;
+	struct store_txn txn = {
+		.apply = apply_request, .committed = log_events, .arg = r,
+	};
+	int rc;
+
+	rc = project_config(r->p, &cfg, err);
+	if (rc == 0)
+		rc = check_names(cfg, r->req, r->names, r->n, err);
+	if (rc < 0)
+		return rc;
+	r->stale_seconds = cfg->stale_seconds;
+	if (!r->out)
+		r->out = calloc(r->n, sizeof(*r->out));
+	r->events = calloc(r->n, sizeof(*r->events));
+	if (!r->out || !r->events) {
+		rc = lf_error_set(err, ENOMEM, "out of memory");
+		goto out;
+	}
+	rc = store_transact(r->p->store, &txn, err);
+	if (rc == 0 && r->error)
+		rc = refusal(r, err);
+out:
+	if (r->out != out)
+		free(r->out);
+	free(r->events);
+	return rc;
+}
+
 int lockops_request(struct project *p, const struct holder *caller,
 		    enum lock_request req, const char *const *names, size_t n,
 		    const char *note, time_t now, struct lock_outcome *out,
 		    struct lf_error *err)
 {
-	const struct lf_config *cfg;
 	struct request r = {
 		.p = p, .caller = caller, .req = req, .names = names, .n = n,
 		.note = note, .now = now, .out = out,
 	};
-	struct store_txn txn = {
-		.apply = apply_request, .committed = log_events, .arg = &r,
-	};
-	int rc;
 
-	rc = project_config(p, &cfg, err);
-	if (rc == 0)
-		rc = check_names(cfg, req, names, n, err);
-	if (rc < 0)
-		return rc;
-	r.stale_seconds = cfg->stale_seconds;
-	if (!r.out)
-		r.out = calloc(n, sizeof(*r.out));
-	r.events = calloc(n, sizeof(*r.events));
-	if (!r.out || !r.events) {
-		rc = lf_error_set(err, ENOMEM, "out of memory");
-		goto out;
-	}
-	rc = store_transact(p->store, &txn, err);
-	if (rc == 0 && r.error)
-		rc = refusal(&r, err);
-out:
-	if (r.out != out)
-		free(r.out);
-	free(r.events);
-	return rc;
+	return run_request(&r, err);
+}
+
+int lockops_release_token(struct project *p, const struct holder *caller,
+			  const char *name, long long token, time_t now,
+			  struct lock_outcome *out, struct lf_error *err)
+{
+	const char *names[] = { name };
+	struct request r = {
+		.p = p, .caller = caller, .req = REQ_UNLINK, .names = names,
+		.n = 1, .now = now, .out = out, .expect_token = token,
+	};
+
+	if (token <= 0)
+		return lf_error_set(err, EINVAL, "a token is a positive number");
+	return run_request(&r, err);
 }
 
 /* ---- notes, clear, check ---- */

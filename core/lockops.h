@@ -77,6 +77,14 @@ int lockops_request(struct project *p, const struct holder *caller,
 		    const char *note, time_t now, struct lock_outcome *out,
 		    struct lf_error *err);
 
+/* Release name only if the acquisition that got token still holds it, in
+ * one transaction (lockfs run, at the end of its command): -ENOENT not
+ * locked, -EEXIST held by another acquisition since, else as a REQ_UNLINK
+ * (a stale lock of that acquisition is released too). */
+int lockops_release_token(struct project *p, const struct holder *caller,
+			  const char *name, long long token, time_t now,
+			  struct lock_outcome *out, struct lf_error *err);
+
 /* Store a one-line note on a lock the caller holds (control characters
  * become spaces, cut at NOTE_MAX_LEN).  -ENOENT absent, -EEXIST another's. */
 int lockops_set_note(struct project *p, const struct holder *caller,

@@ -238,19 +238,15 @@ static void release_ours(struct run *r)
 	int rc;
 
 	for (k = 0; k < r->n; k++) {
-		rc = lockops_check(r->p, r->names[k], r->out[k].token,
-				   time(NULL), NULL, &err);
+		memset(&o, 0, sizeof(o));
+		rc = lockops_release_token(r->p, &r->caller, r->names[k],
+					   r->out[k].token, time(NULL), &o, &err);
 		if (rc == -ENOENT)
 			continue;	/* the command released it itself */
-		if (rc < 0 && rc != -ESTALE) {
-			cli_error(r->cmd, "not releasing %s: %s", r->names[k],
-				  err.msg);
-			continue;
-		}
-		memset(&o, 0, sizeof(o));
-		rc = lockops_request(r->p, &r->caller, REQ_UNLINK,
-				     &r->names[k], 1, NULL, time(NULL), &o, &err);
-		if (rc < 0)
+		if (rc == -EEXIST)
+			cli_error(r->cmd, "not releasing %s: another acquisition holds it now (%s)",
+				  r->names[k], err.msg);
+		else if (rc < 0)
 			cli_error(r->cmd, "cannot release %s: %s", r->names[k],
 				  err.msg);
 	}

@@ -81,14 +81,15 @@ static int resolve_caller(struct holder *who)
 				fuse_get_context()->pid, who, &err);
 }
 
+/* note: NULL keeps the lock's note, "" empties it (see lockops.h). */
 static int request(const struct holder *who, enum lock_request req,
-		   const char *name, struct lock_outcome *out)
+		   const char *name, const char *note)
 {
 	struct lf_error err = { 0 };
 	const char *names[] = { name };
 
-	return lockops_request(mount_ctx()->p, who, req, names, 1, NULL,
-			       time(NULL), out, &err);
+	return lockops_request(mount_ctx()->p, who, req, names, 1, note,
+			       time(NULL), NULL, &err);
 }
 
 static int set_note(const struct holder *who, const char *name,
@@ -229,8 +230,9 @@ static int attach(struct fuse_file_info *fi, struct open_file *of, int rc)
 	return 0;
 }
 
-/* `: > file` and `echo text > file` truncate first: for the holder that
- * empties the note, so what follows (if anything) is the whole note. */
+/* ftruncate(fd, 0) by the holder empties the note, so what it writes next
+ * (if anything) is the whole note.  (`: > file` and `echo text > file`
+ * open with O_TRUNC, which empties it in the same commit as the renewal.) */
 static int clear_note(const struct holder *who, const char *name)
 {
 	return set_note(who, name, "");
@@ -239,7 +241,6 @@ static int clear_note(const struct holder *who, const char *name)
 static int lf_create(const char *path, mode_t mode, struct fuse_file_info *fi)
 {
 	const char *name = lock_name(path);
-	struct lock_outcome out;
 	struct open_file *of;
 	int rc;
 
@@ -252,9 +253,7 @@ static int lf_create(const char *path, mode_t mode, struct fuse_file_info *fi)
 	if (rc == 0)
 		rc = request(&of->who,
 			     fi->flags & O_EXCL ? REQ_CREATE_EXCL : REQ_CREATE,
-			     name, &out);
-	if (rc == 0 && (fi->flags & O_TRUNC) && out.action == ACT_RENEW)
-		rc = clear_note(&of->who, name);
+			     name, fi->flags & O_TRUNC ? "" : NULL);
 	return attach(fi, of, rc);
 }
 
@@ -266,9 +265,7 @@ static int open_for_writing(struct holder *who, const char *name,
 
 	rc = resolve_caller(who);
 	if (rc == 0)
-		rc = request(who, REQ_OPEN_WRITE, name, NULL);
-	if (rc == 0 && truncate)
-		rc = clear_note(who, name);
+		rc = request(who, REQ_OPEN_WRITE, name, truncate ? "" : NULL);
 	return rc;
 }
 

@@ -437,6 +437,33 @@ static void test_check_tokens(void **state)
 	assert_int_equal(lockops_check(f->p, "QuoteRegistry", 1, T0, NULL, NULL), -ENOENT);
 }
 
+/* lockfs run's release: only the acquisition it made, in one commit. */
+static void test_release_by_token(void **state)
+{
+	struct fixture *f = *state;
+	struct lock_outcome o;
+	long long first, second;
+
+	assert_int_equal(req1(f, &f->a, REQ_CREATE, "Chapter_06", T0, &o, NULL), 0);
+	first = o.token;
+	f->b.force = true;
+	assert_int_equal(req1(f, &f->b, REQ_CREATE, "Chapter_06", T0 + 900, &o, NULL), 0);
+	second = o.token;
+	/* overridden: A's late release must not take B's lock, even stale */
+	assert_int_equal(lockops_release_token(f->p, &f->a, "Chapter_06", first,
+					       T0 + 2000, &o, NULL), -EEXIST);
+	assert_string_equal(find(f, "Chapter_06", T0).e.instance, "CLI-b");
+	/* the holder's own, stale by now: released */
+	f->b.force = false;
+	assert_int_equal(lockops_release_token(f->p, &f->b, "Chapter_06", second,
+					       T0 + 2000, &o, NULL), 0);
+	assert_int_equal(o.action, ACT_RELEASE);
+	assert_int_equal(lockops_release_token(f->p, &f->b, "Chapter_06", second,
+					       T0, &o, NULL), -ENOENT);
+	assert_int_equal(lockops_release_token(f->p, &f->b, "Chapter_06", 0,
+					       T0, &o, NULL), -EINVAL);
+}
+
 static void test_notes(void **state)
 {
 	struct fixture *f = *state;
@@ -565,6 +592,7 @@ int main(void)
 		T(test_full_store_says_so),
 		T(test_malformed_store_is_untouched),
 		T(test_check_tokens),
+		T(test_release_by_token),
 		T(test_notes),
 		T(test_clear),
 		T(test_event_log),
