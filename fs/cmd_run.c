@@ -6,9 +6,12 @@
  * `lockfs run` takes the locks (all or none, cli_take), runs COMMAND as its
  * child (execvp, no shell), renews the locks every third of the stale
  * timeout, passes SIGTERM, SIGINT and SIGHUP on to the child, and releases
- * whatever it still holds when the child ends, however it ends.  It records
- * itself as the holder process, so that even a `kill -9` of lockfs run
- * leaves locks that others see as stale (holder exited) at once.
+ * whatever it still holds when the child ends, however it ends.  The child
+ * is a guard (run_guard.h) that starts COMMAND and ends COMMAND's whole
+ * process tree when lockfs run dies or COMMAND ends; the guard is the
+ * recorded holder process, so that after a `kill -9` of lockfs run the
+ * locks count as stale (holder exited) only once no process of COMMAND's
+ * tree is left to write under them.
  *
  * Signals are blocked from the start and collected with sigtimedwait(),
  * which keeps the supervisor a plain loop with no handlers.  While waiting
@@ -27,6 +30,7 @@
 
 #include "cli.h"
 #include "procfs.h"
+#include "run_guard.h"
 #include "waitchange.h"
 
 static const char run_usage[] =
@@ -40,7 +44,10 @@ static const char run_help[] =
 	"stale timeout while it runs, and release them when it ends: normally,\n"
 	"with an error, killed by a signal, or because lockfs run itself got\n"
 	"SIGTERM, SIGINT or SIGHUP (passed on to COMMAND first).  COMMAND runs\n"
-	"with LOCKFS_INSTANCE set to the instance that holds the locks.  The\n"
+	"with LOCKFS_INSTANCE set to the instance that holds the locks.  No\n"
+	"process COMMAND started outlives the locks: what is left of its\n"
+	"process tree when it ends, or when lockfs run dies (even by SIGKILL),\n"
+	"is killed with SIGKILL before the locks count as free.  The\n"
 	"tokens go to stderr.  Options go before the resources.\n"
 	"\n"
 	"  -w, --wait SECS   wait up to SECS seconds for the locks (as acquire)\n"
@@ -63,6 +70,9 @@ struct run {
 	struct lock_outcome *out;	/* tokens from the acquisition */
 	bool *lost;			/* refused a renewal: not ours any more */
 	unsigned interval;		/* seconds between renewals */
+	struct run_guard guard;		/* COMMAND's parent, the holder process */
+	char **argv;			/* COMMAND */
+	const sigset_t *cmd_mask;	/* COMMAND's signal mask */
 };
 
 /* The separator between the resources and the command. */
@@ -89,17 +99,17 @@ static int split_args(const char *cmd, int argc, char **argv, int *dashdash)
 	return EXIT_OK;
 }
 
-/* lockfs run, not the agent above it, is the holder process: its exit is
- * the end of the locks' use. */
-static int hold_as_self(struct run *r)
+/* The guard, not the agent above it, is the holder process: its exit,
+ * after COMMAND's whole tree, is the end of the locks' use. */
+static int hold_as_guard(struct run *r)
 {
 	struct proc_stat st;
 	int rc;
 
-	rc = procfs_read_stat(r->p->proc_root, getpid(), &st);
+	rc = procfs_read_stat(r->p->proc_root, r->guard.pid, &st);
 	if (rc < 0) {
-		cli_error(r->cmd, "cannot read /proc/self/stat: %s",
-			  strerror(-rc));
+		cli_error(r->cmd, "cannot read /proc/%d/stat: %s",
+			  (int)r->guard.pid, strerror(-rc));
 		return EXIT_STORE;
 	}
 	r->caller.pid = st.pid;
@@ -151,15 +161,13 @@ static void renew_all(struct run *r)
 	}
 }
 
-static void exec_child(const struct run *r, char **argv,
-		       const sigset_t *mask)
+static void exec_command(void *arg)
 {
-	if (sigprocmask(SIG_SETMASK, mask, NULL) < 0) {
+	const struct run *r = arg;
+	char **argv = r->argv;
+
+	if (sigprocmask(SIG_SETMASK, r->cmd_mask, NULL) < 0) {
 		cli_error(r->cmd, "sigprocmask: %s", strerror(errno));
-		_exit(126);
-	}
-	if (setenv("LOCKFS_INSTANCE", r->caller.instance, 1) < 0) {
-		cli_error(r->cmd, "setenv: %s", strerror(errno));
 		_exit(126);
 	}
 	execvp(argv[0], argv);
@@ -260,22 +268,18 @@ static int exit_status(int status)
 }
 
 /* With the locks held: run the command and release afterwards. */
-static int run_locked(struct run *r, char **argv, const sigset_t *set,
-		      const sigset_t *old)
+static int run_locked(struct run *r, const sigset_t *set)
 {
-	pid_t child;
 	int status = 0, rc;
 
-	fflush(NULL);
-	child = fork();
-	if (child < 0) {
-		cli_error(r->cmd, "fork: %s", strerror(errno));
+	rc = run_guard_go(&r->guard, r->caller.instance);
+	if (rc < 0) {
+		cli_error(r->cmd, "cannot start the command: %s", strerror(-rc));
+		run_guard_abandon(&r->guard);
 		release_ours(r);
 		return EXIT_STORE;
 	}
-	if (child == 0)
-		exec_child(r, argv, old);
-	rc = supervise(r, child, set, &status);
+	rc = supervise(r, r->guard.pid, set, &status);
 	release_ours(r);
 	if (rc < 0) {
 		cli_error(r->cmd, "waitpid: %s", strerror(-rc));
@@ -328,8 +332,8 @@ int cmd_run(const char *root, int argc, char **argv)
 	struct run r = { .cmd = "run" };
 	struct cli_take t = { .cmd = "run" };
 	sigset_t set, old;
-	bool force = false, help = false;
-	int code, dd = 0;
+	bool force = false, help = false, guarded = false;
+	int code, dd = 0, rc;
 
 	code = parse_options(&t, &force, &help, argc, argv);
 	if (code == EXIT_OK && help)
@@ -349,11 +353,22 @@ int cmd_run(const char *root, int argc, char **argv)
 	}
 	r.names = (const char *const *)argv + optind;
 	r.n = (size_t)(dd - optind);
+	r.argv = argv + dd + 1;
+	r.cmd_mask = &old;
+	/* Forked first: the guard must not share the store's descriptors
+	 * (a flock lives as long as any copy of its descriptor). */
+	rc = run_guard_fork(&r.guard, exec_command, &r);
+	if (rc < 0) {
+		cli_error(r.cmd, "fork: %s", strerror(-rc));
+		code = EXIT_STORE;
+		goto out;
+	}
+	guarded = true;
 	code = cli_open(r.cmd, root, CLI_CREATE, &r.p);
 	if (code == EXIT_OK)
 		code = cli_caller(r.cmd, r.p, &r.caller);
 	if (code == EXIT_OK)
-		code = hold_as_self(&r);
+		code = hold_as_guard(&r);
 	if (code == EXIT_OK)
 		code = stale_interval(&r);
 	if (code != EXIT_OK)
@@ -379,8 +394,11 @@ int cmd_run(const char *root, int argc, char **argv)
 	/* Force was for taking the locks: renewing or releasing must never
 	 * take or drop another's. */
 	r.caller.force = false;
-	code = run_locked(&r, argv + dd + 1, &set, &old);
+	guarded = false;
+	code = run_locked(&r, &set);
 out:
+	if (guarded)
+		run_guard_abandon(&r.guard);
 	free(r.lost);
 	free(r.out);
 	project_close(r.p);

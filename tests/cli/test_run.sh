@@ -48,11 +48,13 @@ expect 127 as CLI-R run Chapter_01 -- ./no-such-command
 contains "$ERR" 'no-such-command: No such file or directory'
 is_free Chapter_01
 
-# While it runs: held by the instance, recorded with lockfs run's pid.
+# While it runs: held by the instance, recorded with the pid of lockfs
+# run's guard (its child, the command's parent).
 start_run Chapter_02 -- sleep 30
 wait_held Chapter_02 CLI-R
-[ "$(jq '.locks[] | select(.resource == "Chapter_02") | .pid' "$P/.locks/locks.json")" = "$runner" ] ||
-	fail "holder pid is not lockfs run's"
+guard=$(jq '.locks[] | select(.resource == "Chapter_02") | .pid' "$P/.locks/locks.json")
+[ "$(awk '{ print $4 }' "/proc/$guard/stat")" = "$runner" ] ||
+	fail "holder pid $guard is not the child of lockfs run"
 expect 1 as CLI-other acquire Chapter_02
 finish_run TERM 143
 is_free Chapter_02
