@@ -42,6 +42,7 @@ struct lockdoc {
 	cJSON **items;		/* its elements, in order */
 	size_t n, cap;
 	struct name_index index;	/* only read through doc_index() */
+	long long token_floor;		/* tokens handed out outside the document */
 };
 
 static const char *const owned_strings[] = {
@@ -918,10 +919,23 @@ void lockdoc_remove(struct lockdoc *doc, size_t i)
 	cJSON_Delete(cJSON_DetachItemViaPointer(doc->locks, e));
 }
 
+void lockdoc_set_token_floor(struct lockdoc *doc, long long floor)
+{
+	doc->token_floor = floor;
+}
+
+long long lockdoc_token_counter(const struct lockdoc *doc)
+{
+	return get_integer(doc->root, "last_token", 0);
+}
+
 long long lockdoc_next_token(struct lockdoc *doc)
 {
 	long long max = get_integer(doc->root, "last_token", 0);
 	size_t i;
+
+	if (doc->token_floor > max)
+		max = doc->token_floor;
 
 	for (i = 0; i < doc->n; i++) {
 		long long t = get_integer(doc->items[i], "token", 0);

@@ -99,9 +99,16 @@ int lockdoc_set_note(struct lockdoc *doc, size_t i, const char *note);
 
 void lockdoc_remove(struct lockdoc *doc, size_t i);
 
-/* The next fencing token: one more than both the stored counter and every
- * token in the store, so tokens keep growing even if the counter is lost.
- * Records it as the new counter.  Negative errno on failure. */
+/* The next fencing token: one more than the stored counter, every token
+ * in the store and the floor, so tokens keep growing even if the counter
+ * is lost.  Records it as the new counter.  Negative errno on failure. */
 long long lockdoc_next_token(struct lockdoc *doc);
+
+/* The highest token handed out elsewhere (the store's high-water mark,
+ * kept where other writers of locks.json do not write); 0 by default. */
+void lockdoc_set_token_floor(struct lockdoc *doc, long long floor);
+
+/* The stored counter ("last_token"), 0 when absent. */
+long long lockdoc_token_counter(const struct lockdoc *doc);
 
 #endif

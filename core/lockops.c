@@ -739,8 +739,9 @@ int lockops_clear(struct project *p, const struct holder *caller,
 	return rc;
 }
 
-int lockops_check(struct project *p, const char *name, long long token,
-		  time_t now, struct lock_view *out, struct lf_error *err)
+int lockops_check(struct project *p, const char *instance, const char *name,
+		  long long token, time_t now, struct lock_view *out,
+		  struct lf_error *err)
 {
 	struct lock_view v;
 	int rc;
@@ -754,6 +755,10 @@ int lockops_check(struct project *p, const char *name, long long token,
 		return lf_error_set(err, EEXIST,
 				    "%s is now held by %s with token %lld, not %lld",
 				    name, v.e.instance, v.e.token, token);
+	if (strcmp(v.e.instance, instance) != 0)
+		return lf_error_set(err, EEXIST,
+				    "%s token %lld is held by %s, not by you (%s)",
+				    name, token, v.e.instance, instance);
 	if (v.stale != STALE_NONE)
 		return lf_error_set(err, ESTALE,
 				    "%s (token %lld) is still yours but stale (%s): renew it",

@@ -96,10 +96,13 @@ int lockops_clear(struct project *p, const struct holder *caller,
 		  bool stale_only, time_t now, size_t *cleared,
 		  struct lf_error *err);
 
-/* Does the acquisition with this token still hold name?  0 yes and live,
- * -ESTALE yes but stale (renew it), -ENOENT/-EEXIST no. */
-int lockops_check(struct project *p, const char *name, long long token,
-		  time_t now, struct lock_view *out, struct lf_error *err);
+/* Does the acquisition of name with this token, by this instance, still
+ * hold it?  0 yes and live, -ESTALE yes but stale (renew it), -ENOENT not
+ * locked, -EEXIST held by another acquisition (another token, or the same
+ * token recorded for another instance: never reported as the caller's). */
+int lockops_check(struct project *p, const char *instance, const char *name,
+		  long long token, time_t now, struct lock_view *out,
+		  struct lf_error *err);
 
 /* The lock file's content: one JSON object and a newline (malloc'd). */
 char *lockops_view_json(const struct lock_view *v, size_t *len);

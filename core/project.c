@@ -56,6 +56,7 @@ static int set_paths(struct project *p, const char *root, struct lf_error *err)
 	rc = join(p->locks_dir, p->root, ".locks", err);
 	rc = rc ? rc : join(p->store_path, p->locks_dir, "locks.json", err);
 	rc = rc ? rc : join(p->sidecar_path, p->locks_dir, "locks.lock", err);
+	rc = rc ? rc : join(p->token_path, p->locks_dir, "last_token", err);
 	rc = rc ? rc : join(p->config_path, p->locks_dir, "config", err);
 	rc = rc ? rc : join(p->events_path, p->locks_dir, "events.log", err);
 	rc = rc ? rc : join(p->pid_path, p->locks_dir, "mount.pid", err);
@@ -174,6 +175,7 @@ int project_open(const char *root, bool create, struct project **out,
 		goto fail;
 	paths.store_path = p->store_path;
 	paths.sidecar_path = p->sidecar_path;
+	paths.token_path = p->token_path;
 	rc = store_open(&paths, &p->store, err);
 	if (rc < 0)
 		goto fail;

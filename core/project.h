@@ -3,6 +3,7 @@
  *   <root>/.locks/              created by project_open(create=true)
  *   <root>/.locks/locks.json    the store (the proposal's format)
  *   <root>/.locks/locks.lock    sidecar file that transactions flock
+ *   <root>/.locks/last_token    the fencing token's high-water mark
  *   <root>/.locks/config        settings and names (config.h), optional
  *   <root>/.locks/events.log    append-only event log (eventlog.h)
  *   <root>/.locks/mount.pid     pid of the mount daemon, while it runs
@@ -26,6 +27,7 @@ struct project {
 	char locks_dir[PATH_MAX];
 	char store_path[PATH_MAX];
 	char sidecar_path[PATH_MAX];
+	char token_path[PATH_MAX];
 	char config_path[PATH_MAX];
 	char events_path[PATH_MAX];
 	char pid_path[PATH_MAX];

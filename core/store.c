@@ -48,6 +48,7 @@ struct stamp {
 struct store {
 	char store_path[PATH_MAX];
 	char sidecar_path[PATH_MAX];
+	char token_path[PATH_MAX];	/* "": no high-water mark */
 	char dir[PATH_MAX];
 	enum durability durability;
 	unsigned lock_timeout_ms;
@@ -120,6 +121,8 @@ int store_open(const struct store_paths *paths, struct store **out,
 	rc = copy_path(st->store_path, paths->store_path, err);
 	if (rc == 0)
 		rc = copy_path(st->sidecar_path, paths->sidecar_path, err);
+	if (rc == 0 && paths->token_path)
+		rc = copy_path(st->token_path, paths->token_path, err);
 	if (rc < 0) {
 		free(st);
 		return rc;
@@ -561,6 +564,68 @@ out:
 	return rc;
 }
 
+/* ---- the token high-water mark ---- */
+
+/* The mark: a decimal number and a newline.  Missing means 0; so does a
+ * file that does not hold a number (it is only ever written whole, by
+ * rename, so that takes a deliberate edit), and the next token handed out
+ * rewrites it. */
+static long long read_token_mark(const struct store *st)
+{
+	char buf[32], *end;
+	long long v;
+	ssize_t n;
+	int fd;
+
+	if (!st->token_path[0])
+		return 0;
+	fd = open(st->token_path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+	if (fd < 0)
+		return 0;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	errno = 0;
+	v = strtoll(buf, &end, 10);
+	if (errno || end == buf || (*end && *end != '\n') || v < 0)
+		return 0;
+	return v;
+}
+
+/* Record counter as the mark (temporary file, rename), before the store
+ * that holds it replaces locks.json. */
+static int write_token_mark(const struct store *st, long long counter,
+			    struct lf_error *err)
+{
+	char tmp[PATH_MAX], text[32];
+	int fd, rc, len;
+
+	len = snprintf(text, sizeof(text), "%lld\n", counter);
+	/* Named like the store's own temporary files, so that the sweep
+	 * removes one a killed transaction left. */
+	if (snprintf(tmp, sizeof(tmp), "%s/" TEMP_PREFIX "XXXXXX", st->dir) >=
+	    (int)sizeof(tmp))
+		return lf_error_set(err, ENAMETOOLONG, "%s: path too long", st->dir);
+	fd = mkostemp(tmp, O_CLOEXEC);
+	if (fd < 0)
+		return write_error(st, -errno, "cannot record the token counter", err);
+	rc = fchmod(fd, 0644) < 0 ? -errno : 0;
+	if (rc == 0)
+		rc = write_all(fd, text, (size_t)len);
+	if (rc == 0 && st->durability != DURABILITY_RENAME && fsync(fd) < 0)
+		rc = -errno;
+	close(fd);
+	if (rc == 0 && rename(tmp, st->token_path) < 0)
+		rc = -errno;
+	if (rc < 0) {
+		unlink(tmp);
+		return write_error(st, rc, "cannot record the token counter", err);
+	}
+	return 0;
+}
+
 /* ---- temporary files left by killed transactions ---- */
 
 static bool is_temp_name(const char *name)
@@ -612,6 +677,7 @@ static void sweep_now_and_then(struct store *st)
 int store_transact(struct store *st, const struct store_txn *txn,
 		   struct lf_error *err)
 {
+	long long mark, counter;
 	int rc;
 
 	rc = lock_sidecar(st, err);
@@ -621,6 +687,8 @@ int store_transact(struct store *st, const struct store_txn *txn,
 	rc = refresh(st, err);
 	if (rc < 0)
 		goto out;
+	mark = read_token_mark(st);
+	lockdoc_set_token_floor(st->cache, mark);
 	rc = txn->apply(st->cache, txn->arg, err);
 	if (rc <= 0) {
 		/* apply promises not to edit when it returns 0; after an
@@ -629,7 +697,11 @@ int store_transact(struct store *st, const struct store_txn *txn,
 			drop_cache(st);
 		goto out;
 	}
-	rc = commit(st, err);
+	counter = lockdoc_token_counter(st->cache);
+	if (st->token_path[0] && counter > mark)
+		rc = write_token_mark(st, counter, err);
+	if (rc >= 0)
+		rc = commit(st, err);
 	if (rc < 0) {
 		drop_cache(st);
 		goto out;

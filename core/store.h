@@ -14,6 +14,14 @@
  * Temporary files of transactions killed before their rename are removed
  * by a later transaction once they are a minute old.
  *
+ * The fencing token's high-water mark is kept in its own small file
+ * (token_path), which only lockfs writes: a transaction reads it under the
+ * lock, the document hands out tokens above it (lockdoc_set_token_floor),
+ * and a commit that handed out a higher one records it there before
+ * locks.json is replaced.  So a hand rewrite of locks.json that drops
+ * "last_token" and the entries that had the highest tokens cannot make a
+ * token be handed out twice.
+ *
  * Waiting for the sidecar lock has a deadline (-EAGAIN after it).
  * A struct store is not thread-safe; front ends serialise calls.
  */
@@ -33,6 +41,7 @@ struct store;
 struct store_paths {
 	const char *store_path;		/* .locks/locks.json */
 	const char *sidecar_path;	/* .locks/locks.lock */
+	const char *token_path;		/* .locks/last_token, or NULL: none */
 };
 
 int store_open(const struct store_paths *paths, struct store **out,

@@ -1,7 +1,7 @@
 /* cmd_check.c - `lockfs check RESOURCE TOKEN`: does that acquisition still
  * hold the lock?
  *
- * The fencing check of SPEC section 5: an agent that acquired Chapter_03
+ * The fencing check: an agent that acquired Chapter_03
  * with token 17 runs `lockfs check Chapter_03 17` before it writes its
  * results, and learns whether its lock was overridden meanwhile.  The
  * answer is lockops_check()'s; this file only words it.
@@ -18,9 +18,10 @@ static const char check_help[] =
 	"usage: lockfs check RESOURCE TOKEN\n"
 	"\n"
 	"Exit 0 if the acquisition that printed TOKEN (lockfs acquire, or 'cat'\n"
-	"of the lock file on the mount) still holds RESOURCE and the lock is\n"
-	"live.  Run it before writing results: a lock that went stale may have\n"
-	"been overridden by another instance.\n"
+	"of the lock file on the mount) still holds RESOURCE for the calling\n"
+	"instance and the lock is live.  Run it before writing results: a lock\n"
+	"that went stale may have been overridden by another instance.  Tokens\n"
+	"are never handed out twice in a project.\n"
 	"\n"
 	"  -h, --help        this text\n"
 	"\n"
@@ -62,6 +63,7 @@ int cmd_check(const char *root, int argc, char **argv)
 	const char *cmd = "check";
 	struct lf_error err = { 0 };
 	struct project *p = NULL;
+	struct holder caller;
 	long long token;
 	int opt, code, rc;
 
@@ -82,8 +84,13 @@ int cmd_check(const char *root, int argc, char **argv)
 	code = cli_open(cmd, root, CLI_READ, &p);
 	if (code != EXIT_OK)
 		return code;
-	rc = lockops_check(p, argv[optind], token, time(NULL), NULL, &err);
+	code = cli_caller(cmd, p, &caller);
+	if (code != EXIT_OK)
+		goto out;
+	rc = lockops_check(p, caller.instance, argv[optind], token, time(NULL),
+			   NULL, &err);
 	code = report(cmd, p, argv[optind], token, rc, &err);
+out:
 	project_close(p);
 	return code;
 }

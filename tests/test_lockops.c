@@ -371,7 +371,7 @@ static void test_renewal_gives_hand_written_entries_a_token(void **state)
 	assert_int_equal(o.token, 10);
 	assert_int_equal(find(f, "Chapter_04", T0).e.token, 10);
 	assert_string_equal(find(f, "Chapter_04", T0).e.timestamp, "2026-11-27T10:03:00Z");
-	assert_int_equal(lockops_check(f->p, "Chapter_04", 10, T0, NULL, NULL), 0);
+	assert_int_equal(lockops_check(f->p, "CLI-a", "Chapter_04", 10, T0, NULL, NULL), 0);
 	/* the next renewal keeps it */
 	assert_int_equal(req1(f, &f->a, REQ_CREATE, "Chapter_04", T0 + 5, &o, NULL), 0);
 	assert_int_equal(o.token, 10);
@@ -427,14 +427,59 @@ static void test_check_tokens(void **state)
 
 	assert_int_equal(req1(f, &f->a, REQ_CREATE, "StyleSystem", T0, &o, NULL), 0);
 	mine = o.token;
-	assert_int_equal(lockops_check(f->p, "StyleSystem", mine, T0, NULL, NULL), 0);
-	assert_int_equal(lockops_check(f->p, "StyleSystem", mine + 1, T0, NULL, NULL), -EEXIST);
-	assert_int_equal(lockops_check(f->p, "StyleSystem", mine, T0 + 900, NULL, NULL), -ESTALE);
+	assert_int_equal(lockops_check(f->p, "CLI-a", "StyleSystem", mine, T0, NULL, NULL), 0);
+	assert_int_equal(lockops_check(f->p, "CLI-a", "StyleSystem", mine + 1, T0, NULL, NULL), -EEXIST);
+	assert_int_equal(lockops_check(f->p, "CLI-a", "StyleSystem", mine, T0 + 900, NULL, NULL), -ESTALE);
 	f->b.force = true;
 	assert_int_equal(req1(f, &f->b, REQ_CREATE, "StyleSystem", T0 + 900, &o, NULL), 0);
 	assert_true(o.token > mine);
-	assert_int_equal(lockops_check(f->p, "StyleSystem", mine, T0 + 900, NULL, NULL), -EEXIST);
-	assert_int_equal(lockops_check(f->p, "QuoteRegistry", 1, T0, NULL, NULL), -ENOENT);
+	assert_int_equal(lockops_check(f->p, "CLI-a", "StyleSystem", mine, T0 + 900, NULL, NULL), -EEXIST);
+	assert_int_equal(lockops_check(f->p, "CLI-a", "QuoteRegistry", 1, T0, NULL, NULL), -ENOENT);
+}
+
+/* An acquisition is resource, token and instance: the right token named
+ * by another instance is not that instance's lock. */
+static void test_check_compares_the_instance(void **state)
+{
+	struct fixture *f = *state;
+	struct lf_error err = { 0 };
+	struct lock_outcome o;
+
+	assert_int_equal(req1(f, &f->a, REQ_CREATE, "Chapter_07", T0, &o, NULL), 0);
+	assert_int_equal(lockops_check(f->p, "CLI-b", "Chapter_07", o.token, T0,
+				       NULL, &err), -EEXIST);
+	assert_non_null(strstr(err.msg, "held by CLI-a, not by you (CLI-b)"));
+	/* stale or not, it is still not CLI-b's */
+	assert_int_equal(lockops_check(f->p, "CLI-b", "Chapter_07", o.token,
+				       T0 + 900, NULL, &err), -EEXIST);
+	assert_int_equal(lockops_check(f->p, "CLI-a", "Chapter_07", o.token,
+				       T0 + 900, NULL, NULL), -ESTALE);
+}
+
+/* A hand rewrite in the proposal's format drops "last_token" and the
+ * entry with the highest token: the next acquisition still gets a token
+ * never handed out before, and the old holder's check fails. */
+static void test_tokens_survive_a_hand_rewrite(void **state)
+{
+	struct fixture *f = *state;
+	struct lock_outcome o;
+	long long t;
+
+	assert_int_equal(req1(f, &f->a, REQ_CREATE, "Chapter_07", T0, &o, NULL), 0);
+	assert_int_equal(req1(f, &f->a, REQ_UNLINK, "Chapter_07", T0, &o, NULL), 0);
+	assert_int_equal(req1(f, &f->a, REQ_CREATE, "Chapter_07", T0, &o, NULL), 0);
+	t = o.token;
+	assert_int_equal(t, 2);
+	write_store(f, "{\"locks\": [{\"resource\":\"Chapter_01\","
+		    "\"timestamp\":\"2026-11-27T10:00:00Z\",\"instance\":\"CLI-h\"}]}");
+	assert_int_equal(req1(f, &f->b, REQ_CREATE, "Chapter_07", T0, &o, NULL), 0);
+	assert_int_equal(o.token, t + 1);
+	assert_int_equal(lockops_check(f->p, "CLI-a", "Chapter_07", t, T0, NULL,
+				       NULL), -EEXIST);
+	/* the hand-written entry's renewal gets a fresh token too */
+	make_holder(&f->a, "CLI-h");
+	assert_int_equal(req1(f, &f->a, REQ_CREATE, "Chapter_01", T0, &o, NULL), 0);
+	assert_int_equal(o.token, t + 2);
 }
 
 /* lockfs run's release: only the acquisition it made, in one commit. */
@@ -592,6 +637,8 @@ int main(void)
 		T(test_full_store_says_so),
 		T(test_malformed_store_is_untouched),
 		T(test_check_tokens),
+		T(test_check_compares_the_instance),
+		T(test_tokens_survive_a_hand_rewrite),
 		T(test_release_by_token),
 		T(test_notes),
 		T(test_clear),

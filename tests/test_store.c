@@ -32,7 +32,7 @@ struct fixture {
 static int setup(void **state)
 {
 	struct fixture *f = calloc(1, sizeof(*f));
-	struct store_paths paths;
+	struct store_paths paths = { 0 };
 
 	strcpy(f->dir, "/tmp/lockfs-store-XXXXXX");
 	if (!mkdtemp(f->dir))
@@ -330,6 +330,51 @@ static void test_durability_modes_all_commit(void **state)
 	assert_int_equal(lockdoc_count(doc), 2);
 }
 
+static int apply_token(struct lockdoc *doc, void *arg, struct lf_error *err)
+{
+	long long *token = arg;
+
+	(void)err;
+	*token = lockdoc_next_token(doc);
+	return *token > 0 ? 1 : (int)*token;
+}
+
+static long long next_token(struct fixture *f)
+{
+	struct store_txn txn = { .apply = apply_token };
+	long long token = 0;
+
+	txn.arg = &token;
+	assert_int_equal(store_transact(f->st, &txn, NULL), 0);
+	return token;
+}
+
+/* The high-water mark lives beside the store: a rewrite of locks.json
+ * without "last_token" does not bring old tokens back. */
+static void test_token_mark_outlives_the_counter(void **state)
+{
+	struct fixture *f = *state;
+	struct store_paths paths = { .store_path = f->json, .sidecar_path = f->side };
+	char mark[160];
+
+	snprintf(mark, sizeof(mark), "%s/last_token", f->dir);
+	paths.token_path = mark;
+	store_close(f->st);
+	assert_int_equal(store_open(&paths, &f->st, NULL), 0);
+	assert_int_equal(next_token(f), 1);
+	assert_int_equal(next_token(f), 2);
+	assert_string_equal(read_file(mark), "2\n");
+	write_file(f->json, "{\"locks\": []}");
+	assert_int_equal(next_token(f), 3);
+	assert_string_equal(read_file(mark), "3\n");
+	/* A mark that is not a number is rewritten; the store still counts. */
+	write_file(mark, "three");
+	write_file(f->json, "{\"locks\": [], \"last_token\": 7}");
+	assert_int_equal(next_token(f), 8);
+	assert_string_equal(read_file(mark), "8\n");
+	assert_int_equal(count_temp_files(f->dir), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -344,6 +389,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_cache_follows_outside_changes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_replaced_sidecar_is_reopened, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_durability_modes_all_commit, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_token_mark_outlives_the_counter, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -19,8 +19,11 @@ cat >"$P/.locks/locks.json" <<'JSON'
 }
 JSON
 
-expect 4 as CLI-old check Chapter_03 41
+expect 4 as CLI-12345 check Chapter_03 41
 contains "$ERR" 'stale'
+# Another instance naming that token is not told the lock is its own.
+expect 1 as CLI-old check Chapter_03 41
+contains "$ERR" 'held by CLI-12345, not by you \(CLI-old\)'
 
 expect 4 as CLI-new acquire Chapter_03
 contains "$ERR" 'Chapter_03 is held by CLI-12345 since 2026-01-05 08:00 \([0-9]+ (h|days) ago\), but that lock is stale'
