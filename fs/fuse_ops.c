@@ -25,6 +25,7 @@
 #include <limits.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -36,13 +37,25 @@
 /* What one open file descriptor remembers between its calls. */
 struct open_file {
 	struct holder who;		/* the opener, when opened for writing */
+	char name[NAME_MAX + 1];	/* the lock, when opened for writing */
 	char *view;			/* content as of the last read at offset 0 */
 	size_t view_len;
 	/* The note is what this descriptor has written (a write at offset
 	 * 0 starts it afresh): one line of at most NOTE_MAX_LEN bytes, plus
-	 * room for a final "\r\n" and the terminating NUL. */
+	 * room for a final "\r\n" and the terminating NUL.  It replaces
+	 * the lock's note all at once when the descriptor is closed, and only
+	 * if no write failed: at a close after a write (note_written), or at
+	 * the last close of a descriptor truncated without a write after it
+	 * (`: > file`; not at the first close: a shell closes its own copy of
+	 * a redirection's descriptor before the command writes). */
 	char note[NOTE_MAX_LEN + 3];
 	size_t note_len;
+	bool note_dirty;		/* truncated or written, not committed */
+	bool note_written;
+	bool write_failed;
+	/* > 0: this open took the lock (acquired or took it over) with this
+	 * token; undone at close if a write failed. */
+	long long acquired_token;
 };
 
 static struct mount_ctx *mount_ctx(void)
@@ -81,15 +94,16 @@ static int resolve_caller(struct holder *who)
 				fuse_get_context()->pid, who, &err);
 }
 
-/* note: NULL keeps the lock's note, "" empties it (see lockops.h). */
+/* note: NULL keeps the lock's note, "" empties it (see lockops.h).  o
+ * (may be NULL) gets what happened. */
 static int request(const struct holder *who, enum lock_request req,
-		   const char *name, const char *note)
+		   const char *name, const char *note, struct lock_outcome *o)
 {
 	struct lf_error err = { 0 };
 	const char *names[] = { name };
 
 	return lockops_request(mount_ctx()->p, who, req, names, 1, note,
-			       time(NULL), NULL, &err);
+			       time(NULL), o, &err);
 }
 
 static int set_note(const struct holder *who, const char *name,
@@ -230,43 +244,41 @@ static int attach(struct fuse_file_info *fi, struct open_file *of, int rc)
 	return 0;
 }
 
-/* ftruncate(fd, 0) by the holder empties the note, so what it writes next
- * (if anything) is the whole note.  (`: > file` and `echo text > file`
- * open with O_TRUNC, which empties it in the same commit as the renewal.) */
-static int clear_note(const struct holder *who, const char *name)
+/* A descriptor opened for writing: its opener takes or renews the lock
+ * (the note stays until the descriptor is closed, see struct open_file;
+ * O_TRUNC empties it then).  `: > file` and `echo text > file` open
+ * with O_TRUNC. */
+static int open_for_writing(struct open_file *of, enum lock_request req,
+			    const char *name, int flags)
 {
-	return set_note(who, name, "");
+	struct lock_outcome o = { 0 };
+	int rc;
+
+	snprintf(of->name, sizeof(of->name), "%s", name);
+	rc = resolve_caller(&of->who);
+	if (rc == 0)
+		rc = request(&of->who, req, name, NULL, &o);
+	if (rc < 0)
+		return rc;
+	if (o.action == ACT_ACQUIRE || o.action == ACT_TAKE_OVER)
+		of->acquired_token = o.token;
+	of->note_dirty = flags & O_TRUNC;
+	return 0;
 }
 
 static int lf_create(const char *path, mode_t mode, struct fuse_file_info *fi)
 {
 	const char *name = lock_name(path);
 	struct open_file *of;
-	int rc;
 
 	if (!name || name[0] == '.')
 		return -EPERM;
 	of = calloc(1, sizeof(*of));
 	if (!of)
 		return -ENOMEM;
-	rc = resolve_caller(&of->who);
-	if (rc == 0)
-		rc = request(&of->who,
-			     fi->flags & O_EXCL ? REQ_CREATE_EXCL : REQ_CREATE,
-			     name, fi->flags & O_TRUNC ? "" : NULL);
-	return attach(fi, of, rc);
-}
-
-/* Opening an existing lock for writing renews it for its holder. */
-static int open_for_writing(struct holder *who, const char *name,
-			    bool truncate)
-{
-	int rc;
-
-	rc = resolve_caller(who);
-	if (rc == 0)
-		rc = request(who, REQ_OPEN_WRITE, name, truncate ? "" : NULL);
-	return rc;
+	return attach(fi, of, open_for_writing(of,
+		fi->flags & O_EXCL ? REQ_CREATE_EXCL : REQ_CREATE, name,
+		fi->flags));
 }
 
 static int lf_open(const char *path, struct fuse_file_info *fi)
@@ -284,7 +296,7 @@ static int lf_open(const char *path, struct fuse_file_info *fi)
 	if ((fi->flags & O_ACCMODE) == O_RDONLY)
 		rc = find(name, &v);
 	else
-		rc = open_for_writing(&of->who, name, fi->flags & O_TRUNC);
+		rc = open_for_writing(of, REQ_OPEN_WRITE, name, fi->flags);
 	return attach(fi, of, rc);
 }
 
@@ -355,24 +367,27 @@ static int note_append(struct open_file *of, const char *buf, size_t size)
 }
 
 /* Offsets other than 0 only continue this descriptor's note: `>>`
- * appends at the end of the JSON, which is not part of the note. */
+ * appends at the end of the JSON, which is not part of the note.  A
+ * failed write marks the descriptor: its close then changes nothing,
+ * and undoes the acquisition its open made. */
 static int lf_write(const char *path, const char *buf, size_t size,
 		    off_t off, struct fuse_file_info *fi)
 {
 	struct open_file *of = file_of(fi);
-	const char *name = lock_name(path);
 	int rc;
 
-	if (!name)
-		return -ENOENT;
 	if (off == 0) {
 		of->note_len = 0;
 		of->note[0] = '\0';
 	}
 	rc = note_append(of, buf, size);
-	if (rc == 0)
-		rc = set_note(&of->who, name, of->note);
-	return rc < 0 ? rc : (int)size;
+	if (rc < 0) {
+		of->write_failed = true;
+		return rc;
+	}
+	of->note_dirty = true;
+	of->note_written = true;
+	return (int)size;
 }
 
 /* Only truncation to nothing means something (empty the note, as `: >`
@@ -381,6 +396,7 @@ static int lf_truncate(const char *path, off_t size, struct fuse_file_info *fi)
 {
 	const char *name = lock_name(path);
 	struct holder who;
+	int rc;
 
 	if (!name)
 		return -ENOENT;
@@ -388,11 +404,17 @@ static int lf_truncate(const char *path, off_t size, struct fuse_file_info *fi)
 		return -EPERM;
 	if (fi) {
 		/* ftruncate on a descriptor opened for writing: the open
-		 * already renewed (or took) the lock for its opener. */
+		 * already renewed (or took) the lock for its opener; the
+		 * note empties when it is closed. */
 		file_of(fi)->note_len = 0;
-		return clear_note(&file_of(fi)->who, name);
+		file_of(fi)->note[0] = '\0';
+		file_of(fi)->note_dirty = true;
+		return 0;
 	}
-	return open_for_writing(&who, name, true);
+	rc = resolve_caller(&who);
+	if (rc == 0)
+		rc = request(&who, REQ_OPEN_WRITE, name, "", NULL);
+	return rc;
 }
 
 static int lf_utimens(const char *path, const struct timespec tv[2],
@@ -407,7 +429,7 @@ static int lf_utimens(const char *path, const struct timespec tv[2],
 		return -EPERM;
 	rc = resolve_caller(&who);
 	if (rc == 0)
-		rc = request(&who, REQ_OPEN_WRITE, name, NULL);
+		rc = request(&who, REQ_OPEN_WRITE, name, NULL, NULL);
 	return rc;
 }
 
@@ -421,14 +443,53 @@ static int lf_unlink(const char *path)
 		return -ENOENT;
 	rc = resolve_caller(&who);
 	if (rc == 0)
-		rc = request(&who, REQ_UNLINK, name, NULL);
+		rc = request(&who, REQ_UNLINK, name, NULL, NULL);
 	return rc;
 }
 
+/* What a descriptor opened for writing leaves when closed: its note, or,
+ * after a failed write, the lock as it was before (the acquisition made
+ * by its open undone, if the lock is still that acquisition; an older
+ * lock's note untouched). */
+static int finish_writes(struct open_file *of, bool last)
+{
+	struct lf_error err = { 0 };
+	struct lock_outcome o;
+	int rc = 0;
+
+	if (of->write_failed) {
+		if (of->acquired_token <= 0)
+			return 0;
+		rc = lockops_release_token(mount_ctx()->p, &of->who, of->name,
+					   of->acquired_token, time(NULL), &o,
+					   &err);
+		of->acquired_token = 0;
+		/* Released since, or taken over: nothing left to undo. */
+		return rc == -ENOENT || rc == -EEXIST ? 0 : rc;
+	}
+	if (!of->note_dirty || !(of->note_written || last))
+		return 0;
+	rc = set_note(&of->who, of->name, of->note);
+	of->note_dirty = false;
+	of->note_written = false;
+	return rc;
+}
+
+/* Called on every close() of the descriptor (and its duplicates), before
+ * close returns: a note written is in place when the writer's command
+ * ends, and so is the undoing of a failed one's acquisition. */
+static int lf_flush(const char *path, struct fuse_file_info *fi)
+{
+	return finish_writes(file_of(fi), false);
+}
+
+/* The last close; the kernel sends it before any later request of the
+ * process that closed. */
 static int lf_release(const char *path, struct fuse_file_info *fi)
 {
 	struct open_file *of = file_of(fi);
 
+	finish_writes(of, true);
 	free(of->view);
 	free(of);
 	return 0;
@@ -507,6 +568,7 @@ static const struct fuse_operations lf_ops = {
 	.truncate = lf_truncate,
 	.utimens = lf_utimens,
 	.unlink = lf_unlink,
+	.flush = lf_flush,
 	.release = lf_release,
 	.mkdir = lf_mkdir,
 	.mknod = lf_mknod,
