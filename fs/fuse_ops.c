@@ -273,6 +273,13 @@ static int lf_create(const char *path, mode_t mode, struct fuse_file_info *fi)
 
 	if (!name || name[0] == '.')
 		return -EPERM;
+	/* O_RDONLY|O_CREAT is how flock(1) opens its lock file: a create
+	 * that means to read is not a deliberate acquisition, and would leave
+	 * a lock nobody releases.  EACCES: the access asked for does not
+	 * allow it (open(2)'s "write access to the directory" refusal), and
+	 * unlike EISDIR it makes flock(1) give up rather than retry. */
+	if ((fi->flags & O_ACCMODE) == O_RDONLY)
+		return -EACCES;
 	of = calloc(1, sizeof(*of));
 	if (!of)
 		return -ENOMEM;
