@@ -197,15 +197,13 @@ static void forward(const struct run *r, pid_t child, int sig,
 			  strsignal(sig), strerror(errno));
 }
 
-/* Run until the child ends: renew on time, pass signals on.  *status is
- * the child's wait status. */
-static int supervise(struct run *r, pid_t child, const sigset_t *set,
-		     int *status)
+/* Run until the command has ended (the guard reports, or dies): renew on
+ * time, pass signals on.  *status is the command's wait status. */
+static int supervise(struct run *r, const sigset_t *set, int *status)
 {
 	struct timespec next = mono_after(r->interval), left;
 	siginfo_t info;
-	pid_t got;
-	int sig;
+	int sig, rc;
 
 	for (;;) {
 		left = waitchange_time_left(&next);
@@ -213,27 +211,21 @@ static int supervise(struct run *r, pid_t child, const sigset_t *set,
 		if (sig < 0 && errno == EAGAIN) {
 			renew_all(r);
 			next = mono_after(r->interval);
+		} else if (sig < 0 && errno == EINTR) {
 			continue;
-		}
-		if (sig < 0 && errno == EINTR)
-			continue;
-		if (sig < 0)
+		} else if (sig < 0) {
 			break;
-		if (sig != SIGCHLD) {
-			forward(r, child, sig, &info);
+		} else if (sig != SIGCHLD && sig != SIGIO) {
+			forward(r, r->guard.pid, sig, &info);
 			continue;
 		}
-		got = waitpid(child, status, WNOHANG);
-		if (got == child)
-			return 0;
-		if (got < 0 && errno != EINTR)
-			return -errno;
+		rc = run_guard_wait(&r->guard, false, status);
+		if (rc != -EAGAIN)
+			return rc;
 	}
 	/* sigtimedwait() itself failed: still wait, then release. */
 	cli_error(r->cmd, "sigtimedwait: %s; no more renewals", strerror(errno));
-	while ((got = waitpid(child, status, 0)) < 0 && errno == EINTR)
-		;
-	return got == child ? 0 : -errno;
+	return run_guard_wait(&r->guard, true, status);
 }
 
 /* Release what this run still holds: a lock that went stale and was taken
@@ -275,12 +267,13 @@ static int run_locked(struct run *r, const sigset_t *set)
 	rc = run_guard_go(&r->guard, r->caller.instance);
 	if (rc < 0) {
 		cli_error(r->cmd, "cannot start the command: %s", strerror(-rc));
-		run_guard_abandon(&r->guard);
+		run_guard_end(&r->guard);
 		release_ours(r);
 		return EXIT_STORE;
 	}
-	rc = supervise(r, r->guard.pid, set, &status);
+	rc = supervise(r, set, &status);
 	release_ours(r);
+	run_guard_end(&r->guard);
 	if (rc < 0) {
 		cli_error(r->cmd, "waitpid: %s", strerror(-rc));
 		return EXIT_STORE;
@@ -347,6 +340,7 @@ int cmd_run(const char *root, int argc, char **argv)
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGHUP);
 	sigaddset(&set, SIGCHLD);
+	sigaddset(&set, SIGIO);
 	if (sigprocmask(SIG_BLOCK, &set, &old) < 0) {
 		cli_error(r.cmd, "sigprocmask: %s", strerror(errno));
 		return EXIT_STORE;
@@ -398,7 +392,7 @@ int cmd_run(const char *root, int argc, char **argv)
 	code = run_locked(&r, &set);
 out:
 	if (guarded)
-		run_guard_abandon(&r.guard);
+		run_guard_end(&r.guard);
 	free(r.lost);
 	free(r.out);
 	project_close(r.p);

@@ -13,6 +13,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -153,6 +154,20 @@ static bool read_go(int sock, char *instance, size_t len)
 	return false;
 }
 
+/* Send COMMAND's wait status, then hold on until lockfs run has released
+ * the locks and closed its end (or died). */
+static void report(int sock, int status)
+{
+	char byte;
+	ssize_t n;
+
+	if (send(sock, &status, sizeof(status), MSG_NOSIGNAL) < 0)
+		return;
+	do
+		n = read(sock, &byte, 1);
+	while (n > 0 || (n < 0 && errno == EINTR));
+}
+
 static void guard_main(int sock, run_guard_exec_fn exec_command, void *arg)
 {
 	struct guard g = { .self = getpid() };
@@ -194,7 +209,10 @@ static void guard_main(int sock, run_guard_exec_fn exec_command, void *arg)
 			handle_signal(&g, sfd);
 	}
 	end_tree(&g);
-	_exit(g.cmd_done ? exit_code(g.cmd_status) : 128 + SIGKILL);
+	if (!g.cmd_done)
+		_exit(128 + SIGKILL);
+	report(sock, g.cmd_status);
+	_exit(exit_code(g.cmd_status));
 }
 
 int run_guard_fork(struct run_guard *g, run_guard_exec_fn exec_command,
@@ -228,6 +246,9 @@ int run_guard_go(struct run_guard *g, const char *instance)
 
 	if (len > INSTANCE_MAX_LEN + 1)
 		return -ENAMETOOLONG;
+	if (fcntl(g->go_fd, F_SETOWN, getpid()) < 0 ||
+	    fcntl(g->go_fd, F_SETFL, O_ASYNC) < 0)
+		return -errno;
 	do
 		n = send(g->go_fd, instance, len, MSG_NOSIGNAL);
 	while (n < 0 && errno == EINTR);
@@ -236,9 +257,40 @@ int run_guard_go(struct run_guard *g, const char *instance)
 	return (size_t)n == len ? 0 : -EPIPE;
 }
 
-void run_guard_abandon(struct run_guard *g)
+static int reap(struct run_guard *g, int flags, int *status)
 {
-	close(g->go_fd);
-	while (waitpid(g->pid, NULL, 0) < 0 && errno == EINTR)
+	pid_t got;
+
+	while ((got = waitpid(g->pid, status, flags)) < 0 && errno == EINTR)
 		;
+	if (got < 0)
+		return -errno;
+	if (got == 0)
+		return -EAGAIN;
+	g->reaped = true;
+	return 0;
+}
+
+int run_guard_wait(struct run_guard *g, bool block, int *status)
+{
+	ssize_t n;
+
+	do
+		n = recv(g->go_fd, status, sizeof(*status),
+			 MSG_WAITALL | (block ? 0 : MSG_DONTWAIT));
+	while (n < 0 && errno == EINTR);
+	if (n == (ssize_t)sizeof(*status))
+		return 0;
+	if (n == 0)		/* gone without a report */
+		return reap(g, 0, status);
+	return reap(g, WNOHANG, status);
+}
+
+void run_guard_end(struct run_guard *g)
+{
+	int status;
+
+	close(g->go_fd);
+	if (!g->reaped)
+		reap(g, 0, &status);
 }

@@ -13,13 +13,17 @@
  *   - COMMAND itself ends (what it left running in the background would
  *     outlive the locks, which are released next),
  *
- * and only then exits.  Since the guard is the recorded holder, the locks
- * count as live ("holder exited" only once the guard is gone) until no
- * process of COMMAND's tree is left.  COMMAND also gets PR_SET_PDEATHSIG
- * (SIGKILL), so it dies with the guard should the guard itself be killed.
+ * Since the guard is the recorded holder, the locks count as live
+ * ("holder exited" only once the guard is gone) until no process of
+ * COMMAND's tree is left.  When COMMAND has ended, the guard reports its
+ * wait status to lockfs run over the socket and stays until lockfs run,
+ * having released the locks, lets it go (run_guard_end): so the locks
+ * never look abandoned between COMMAND's end and their release.  COMMAND
+ * also gets PR_SET_PDEATHSIG (SIGKILL), so it dies with the guard should
+ * the guard itself be killed.
  *
- * The guard exits with COMMAND's status: its exit code, or 128+N when
- * signal N killed it (127 not found, 126 not executable).  Signals that
+ * COMMAND's status is its exit code, or 128+N when signal N killed it
+ * (127 not found, 126 not executable: the guard's own exit).  Signals that
  * lockfs run passes on (SIGTERM, SIGINT, SIGHUP) are passed on to COMMAND;
  * signals from the terminal already reached COMMAND, which shares the
  * process group, and are not sent twice.
@@ -28,13 +32,15 @@
 #define LOCKFS_RUN_GUARD_H
 
 #include <signal.h>
+#include <stdbool.h>
 #include <sys/types.h>
 
 #include "identity.h"
 
 struct run_guard {
 	pid_t pid;
-	int go_fd;		/* write end of the pipe to the guard */
+	int go_fd;		/* lockfs run's end of the socket */
+	bool reaped;		/* the guard has exited and was waited for */
 };
 
 /* Called in COMMAND's process, just before it replaces itself: must not
@@ -47,12 +53,18 @@ int run_guard_fork(struct run_guard *g, run_guard_exec_fn exec_command,
 		   void *arg);
 
 /* Start COMMAND with LOCKFS_INSTANCE=instance (the guard was forked
- * before the instance was known).  The socket to the guard stays open
- * until this process dies. */
+ * before the instance was known).  From then on SIGIO tells this process
+ * that the guard reported (or died), and SIGCHLD that it died: the caller
+ * must have SIGIO blocked too. */
 int run_guard_go(struct run_guard *g, const char *instance);
 
-/* The locks were not taken: the guard exits without starting COMMAND,
- * and is reaped. */
-void run_guard_abandon(struct run_guard *g);
+/* COMMAND's wait status, once it has ended: 0 and *status, or -EAGAIN
+ * while it runs (block: wait for it instead).  A guard that died without
+ * reporting is reaped, and its own wait status is returned. */
+int run_guard_wait(struct run_guard *g, bool block, int *status);
+
+/* Let the guard go and reap it: after the release, or when the locks were
+ * not taken (then COMMAND never starts). */
+void run_guard_end(struct run_guard *g);
 
 #endif

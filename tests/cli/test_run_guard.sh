@@ -65,4 +65,17 @@ for f in child daemon; do
 	pid_alive "$(cat "$T/$f.pid")" && fail "run ended, its $f still runs"
 done
 [ -z "$(holders Chapter_21)" ] || fail "Chapter_21 still held"
+
+# Between the command's end and the release the lock is still live: an
+# instance polling meanwhile is refused (1) or gets it (0), never told the
+# holder exited (4).
+for _ in $(seq 40); do as R run Chapter_22 -- true 2>/dev/null || true; done &
+runs=$!
+BG_PIDS+=("$runs")
+while pid_alive "$runs"; do
+	rc=0
+	as S acquire Chapter_22 >"$OUT" 2>"$ERR" || rc=$?
+	[ "$rc" != 4 ] || { cat "$ERR" >&2; fail "a lock of lockfs run looked abandoned"; }
+	[ "$rc" != 0 ] || as S release Chapter_22 >/dev/null
+done
 echo ok
