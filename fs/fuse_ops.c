@@ -288,6 +288,69 @@ static int lf_create(const char *path, mode_t mode, struct fuse_file_info *fi)
 		fi->flags));
 }
 
+/* A lock can vanish between the kernel's LOOKUP, which found it, and its
+ * OPEN, which then no longer carries O_CREAT: `touch` would fail with
+ * ENOENT although the lock is free.  The first such open is answered
+ * ESTALE, which makes the kernel walk the path once more with
+ * revalidation (LOOKUP_REVAL): the new walk finds no file, and an open
+ * with O_CREAT becomes a create.  Should the lock vanish again between
+ * that walk's LOOKUP (another holder had it once more) and its OPEN, a
+ * second ESTALE would reach the caller: the retry is recognised (same
+ * thread, same name, just after) and answered as the lock was when that
+ * walk looked, held by another (EEXIST) for a write, gone (ENOENT) for a
+ * read.  A lock released through the mount makes libfuse itself answer
+ * the first OPEN with ESTALE (its node is gone), which this table does
+ * not see: so an open that finds a lock gone just after it was unlinked
+ * through the mount is taken for a retry as well.  EEXIST is never a
+ * wrong answer here (the walk found the lock held), only a less lucky
+ * one.  The loop is single-threaded, so the tables need no lock. */
+#define VANISHED_SLOTS 8
+#define VANISHED_RETRY_MS 1000
+#define UNLINKED_RETRY_MS 200
+
+static struct {
+	pid_t tid;
+	long long when_ms;
+	char name[NAME_MAX + 1];
+} vanished[VANISHED_SLOTS];
+static unsigned vanished_next;
+
+static struct {
+	long long when_ms;
+	char name[NAME_MAX + 1];
+} unlinked;
+
+static long long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int lock_vanished(const char *name, bool writing)
+{
+	pid_t tid = fuse_get_context()->pid;
+	long long now = now_ms();
+	unsigned i;
+
+	if (now - unlinked.when_ms <= UNLINKED_RETRY_MS &&
+	    strcmp(unlinked.name, name) == 0)
+		return writing ? -EEXIST : -ENOENT;
+	for (i = 0; i < VANISHED_SLOTS; i++) {
+		if (vanished[i].tid != tid || now - vanished[i].when_ms > VANISHED_RETRY_MS ||
+		    strcmp(vanished[i].name, name) != 0)
+			continue;
+		vanished[i].tid = 0;
+		return writing ? -EEXIST : -ENOENT;
+	}
+	i = vanished_next++ % VANISHED_SLOTS;
+	vanished[i].tid = tid;
+	vanished[i].when_ms = now;
+	snprintf(vanished[i].name, sizeof(vanished[i].name), "%s", name);
+	return -ESTALE;
+}
+
 static int lf_open(const char *path, struct fuse_file_info *fi)
 {
 	const char *name = lock_name(path);
@@ -304,6 +367,8 @@ static int lf_open(const char *path, struct fuse_file_info *fi)
 		rc = find(name, &v);
 	else
 		rc = open_for_writing(of, REQ_OPEN_WRITE, name, fi->flags);
+	if (rc == -ENOENT)
+		rc = lock_vanished(name, (fi->flags & O_ACCMODE) != O_RDONLY);
 	return attach(fi, of, rc);
 }
 
@@ -451,6 +516,10 @@ static int lf_unlink(const char *path)
 	rc = resolve_caller(&who);
 	if (rc == 0)
 		rc = request(&who, REQ_UNLINK, name, NULL, NULL);
+	if (rc == 0) {
+		unlinked.when_ms = now_ms();
+		snprintf(unlinked.name, sizeof(unlinked.name), "%s", name);
+	}
 	return rc;
 }
 
