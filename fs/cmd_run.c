@@ -56,10 +56,13 @@ static const char run_help[] =
 	"  -h, --help        this text\n"
 	"\n"
 	"Exit: COMMAND's exit status (128+N if a signal N killed it; 127 not\n"
-	"found, 126 not executable).  If the locks could not be taken, COMMAND\n"
-	"does not run and the exit code is acquire's: 1 held (or the wait ran\n"
-	"out), 2 usage or unknown name, 3 store unreadable, 4 only stale locks\n"
-	"of others in the way.\n";
+	"found, 126 not executable), except 5 when a lock was lost while\n"
+	"COMMAND ran (another instance took it over, or it was released):\n"
+	"COMMAND's results were not protected, and stderr says which lock and\n"
+	"what COMMAND's own status was.  If the locks could not be taken,\n"
+	"COMMAND does not run and the exit code is acquire's: 1 held (or the\n"
+	"wait ran out), 2 usage or unknown name, 3 store unreadable, 4 only\n"
+	"stale locks of others in the way.\n";
 
 struct run {
 	const char *cmd;
@@ -234,6 +237,7 @@ static void release_ours(struct run *r)
 {
 	struct lock_outcome o;
 	struct lf_error err = { 0 };
+	char msg[1024];
 	size_t k;
 	int rc;
 
@@ -243,13 +247,36 @@ static void release_ours(struct run *r)
 					   r->out[k].token, time(NULL), &o, &err);
 		if (rc == -ENOENT)
 			continue;	/* the command released it itself */
-		if (rc == -EEXIST)
-			cli_error(r->cmd, "not releasing %s: another acquisition holds it now (%s)",
-				  r->names[k], err.msg);
-		else if (rc < 0)
+		if (rc == -EEXIST) {
+			r->lost[k] = true;
+			cli_describe_refusal(msg, sizeof(msg), r->names[k], &o,
+					     time(NULL), "");
+			cli_error(r->cmd, "lost the lock while the command ran; not releasing it: %s",
+				  msg);
+		} else if (rc < 0)
 			cli_error(r->cmd, "cannot release %s: %s", r->names[k],
 				  err.msg);
 	}
+}
+
+/* A command that ran without one of its locks for a while did not do
+ * its work under the lock, whatever it says: its status is reported, and
+ * lockfs run exits EXIT_LOST. */
+static int lost_verdict(const struct run *r, int code)
+{
+	char names[1024] = "";
+	size_t k, len = 0;
+
+	for (k = 0; k < r->n; k++)
+		if (r->lost[k] && len < sizeof(names))
+			len += (size_t)snprintf(names + len, sizeof(names) - len,
+						"%s%s", len ? ", " : "",
+						r->names[k]);
+	if (!len)
+		return code;
+	cli_error(r->cmd, "the command ran without its lock on %s (its own exit status: %d); exit %d",
+		  names, code, EXIT_LOST);
+	return EXIT_LOST;
 }
 
 static int exit_status(int status)
@@ -278,7 +305,7 @@ static int run_locked(struct run *r, const sigset_t *set)
 		cli_error(r->cmd, "waitpid: %s", strerror(-rc));
 		return EXIT_STORE;
 	}
-	return exit_status(status);
+	return lost_verdict(r, exit_status(status));
 }
 
 static int parse_options(struct cli_take *t, bool *force, bool *help,

@@ -13,6 +13,7 @@ enum exit_code {
 	EXIT_USAGE = 2,		/* usage error or invalid resource name */
 	EXIT_STORE = 3,		/* the store cannot be read or written */
 	EXIT_STALE = 4,		/* only a stale lock of another is in the way */
+	EXIT_LOST = 5,		/* lockfs run: COMMAND lost a lock while it ran */
 };
 
 /* root: the project directory (absolute), already discovered. */
