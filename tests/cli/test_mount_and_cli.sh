@@ -57,8 +57,10 @@ assert_eq "$(lock_field Chapter_07 instance)" "$C_INST" "cat: instance"
 assert_eq "$(lock_field Chapter_07 token)" "$tok" "cat: token"
 assert_eq "$(lock_field Chapter_07 note)" copy-edit "cat: note"
 
-# M's token passes C's `lockfs check`; status shows both agents, live.
-run_as C 0 "$L -C $BOOK check Chapter_03 $(lock_field Chapter_03 token)"
+# M's token passes M's own `lockfs check`, not C's (the lock is not C's);
+# status shows both agents, live.
+run_as M 0 "$L -C $BOOK check Chapter_03 $(lock_field Chapter_03 token)"
+run_as C 1 "$L -C $BOOK check Chapter_03 $(lock_field Chapter_03 token)"
 "$L" -C "$BOOK" status >"$T/status"
 grep -Eq "Chapter_03 +$M_INST .* live" "$T/status" || fail "status: $(cat "$T/status")"
 grep -Eq "Chapter_07 +$C_INST .* live .* copy-edit$" "$T/status" || fail "status: $(cat "$T/status")"
