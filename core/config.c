@@ -17,6 +17,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "text.h"
+
 #define CONFIG_LINE_MAX 1024
 #define STALE_SECONDS_MAX 604800	/* one week */
 
@@ -191,54 +193,19 @@ static void trim(const char **s, size_t *len)
 		(*len)--;
 }
 
-/* Length of the valid UTF-8 sequence of a printable character at s, or 0.
- * Control characters (C0, DEL, C1) are refused along with overlong forms,
- * surrogates and code points past U+10FFFF. */
-static size_t printable_char(const unsigned char *s, size_t avail)
-{
-	uint32_t cp;
-	size_t n, k;
-
-	if (s[0] < 0x80)
-		return s[0] == '\t' || (s[0] >= 0x20 && s[0] != 0x7f) ? 1 : 0;
-	if (s[0] >= 0xc2 && s[0] <= 0xdf) {
-		n = 2;
-		cp = s[0] & 0x1f;
-	} else if (s[0] >= 0xe0 && s[0] <= 0xef) {
-		n = 3;
-		cp = s[0] & 0x0f;
-	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
-		n = 4;
-		cp = s[0] & 0x07;
-	} else {
-		return 0;
-	}
-	if (n > avail)
-		return 0;
-	for (k = 1; k < n; k++) {
-		if ((s[k] & 0xc0) != 0x80)
-			return 0;
-		cp = cp << 6 | (s[k] & 0x3f);
-	}
-	if ((n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) ||
-	    (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff ||
-	    (cp >= 0x80 && cp < 0xa0))
-		return 0;
-	return n;
-}
-
 static int check_bytes(const char *line, size_t len, unsigned lineno,
 		       struct lf_error *err)
 {
 	const unsigned char *s = (const unsigned char *)line;
 	size_t i = 0, n;
+	uint32_t cp;
 
 	while (i < len) {
 		if (s[i] == '\0')
 			return lf_error_set(err, EINVAL, "config line %u: NUL "
 					    "byte at column %zu", lineno, i + 1);
-		n = printable_char(s + i, len - i);
-		if (n == 0)
+		n = text_char(line + i, len - i, &cp);
+		if (n == 0 || (text_is_control(cp) && cp != '\t'))
 			return lf_error_set(err, EINVAL, "config line %u: "
 					    "byte 0x%02x at column %zu is not "
 					    "printable UTF-8", lineno, s[i],

@@ -17,6 +17,7 @@
 
 #include "isotime.h"
 #include "names.h"
+#include "text.h"
 #include "waitchange.h"
 
 #define MSG_MAX 1024
@@ -159,17 +160,8 @@ int cli_parse_token(const char *s, long long *out)
 
 void cli_safe(char *out, size_t len, const char *s)
 {
-	size_t i;
-
-	if (len == 0)
-		return;
-	for (i = 0; s[i] && i + 1 < len; i++)
-		out[i] = (unsigned char)s[i] < 0x20 || s[i] == 0x7f ? '?' : s[i];
-	/* Cut before a character, not inside one. */
-	if (s[i])
-		while (i > 0 && ((unsigned char)s[i] & 0xc0) == 0x80)
-			i--;
-	out[i] = '\0';
+	if (len > 0)
+		text_clean(out, len, s, strlen(s), TEXT_CONTROL_QUESTION);
 }
 
 bool cli_format_since(const char *iso, time_t now, char *out, size_t len)
