@@ -17,6 +17,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "readfile.h"
 #include "text.h"
 
 #define CONFIG_LINE_MAX 1024
@@ -356,13 +357,6 @@ int config_defaults(struct lf_config *out, struct lf_error *err)
 	return 0;
 }
 
-static int sys_error(struct lf_error *err, const char *path)
-{
-	int e = errno;
-
-	return lf_error_set(err, e, "%s: %s", path, strerror(e));
-}
-
 /* The whole file, at most CONFIG_MAX_BYTES.  Opened non-blocking so a
  * FIFO planted at the path cannot hang the caller; only regular files are
  * read.  -ENOENT is returned without a message: the caller falls back to
@@ -370,57 +364,22 @@ static int sys_error(struct lf_error *err, const char *path)
 static int read_config_file(const char *path, char **buf, size_t *len,
 			    struct lf_error *err)
 {
-	struct stat sb;
-	char *data = NULL;
-	size_t got = 0;
-	ssize_t r;
-	int fd, rc = 0;
+	int rc = readfile_path(path, 0, CONFIG_MAX_BYTES, buf, len, NULL);
 
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
-	if (fd < 0) {
-		if (errno == ENOENT)
-			return -ENOENT;
-		return sys_error(err, path);
+	switch (rc) {
+	case 0:
+	case -ENOENT:
+		return rc;
+	case -EINVAL:
+		return lf_error_set(err, EINVAL, "%s: not a regular file", path);
+	case -EFBIG:
+		return lf_error_set(err, EFBIG, "%s: larger than %d bytes", path,
+				    CONFIG_MAX_BYTES);
+	case -ENOMEM:
+		return lf_error_set(err, ENOMEM, "out of memory");
+	default:
+		return lf_error_set(err, -rc, "%s: %s", path, strerror(-rc));
 	}
-	if (fstat(fd, &sb) != 0) {
-		rc = sys_error(err, path);
-		goto out;
-	}
-	if (!S_ISREG(sb.st_mode)) {
-		rc = lf_error_set(err, EINVAL, "%s: not a regular file", path);
-		goto out;
-	}
-	/* One byte more than allowed, to tell "full" from "too big" even
-	 * when the file grows while it is read. */
-	data = malloc(CONFIG_MAX_BYTES + 1);
-	if (!data) {
-		rc = lf_error_set(err, ENOMEM, "out of memory");
-		goto out;
-	}
-	while (got <= CONFIG_MAX_BYTES) {
-		r = read(fd, data + got, CONFIG_MAX_BYTES + 1 - got);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0) {
-			rc = sys_error(err, path);
-			goto out;
-		}
-		if (r == 0)
-			break;
-		got += (size_t)r;
-	}
-	if (got > CONFIG_MAX_BYTES) {
-		rc = lf_error_set(err, EFBIG, "%s: larger than %d bytes", path,
-				  CONFIG_MAX_BYTES);
-		goto out;
-	}
-	*buf = data;
-	*len = got;
-	data = NULL;
-out:
-	free(data);
-	close(fd);
-	return rc;
 }
 
 int config_load(const char *path, struct lf_config *out, struct lf_error *err)

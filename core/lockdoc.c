@@ -23,6 +23,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "hash.h"
 #include "isotime.h"
 #include "text.h"
 
@@ -645,15 +646,6 @@ static const char *resource_of(const cJSON *e)
 	return get_string(e, "resource");
 }
 
-static uint64_t hash_name(const char *s)
-{
-	uint64_t h = 1469598103934665603ULL;	/* FNV-1a */
-
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
-	return h;
-}
-
 static void index_drop(struct lockdoc *doc)
 {
 	free(doc->index.slot);
@@ -666,7 +658,7 @@ static void index_drop(struct lockdoc *doc)
 static size_t index_slot(const struct lockdoc *doc, const char *name)
 {
 	const struct name_index *x = &doc->index;
-	size_t i = (size_t)hash_name(name) & (x->cap - 1);
+	size_t i = (size_t)hash_string(name) & (x->cap - 1);
 
 	while (x->slot[i] &&
 	       strcmp(resource_of(doc->items[x->slot[i] - 1]), name) != 0)

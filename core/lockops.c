@@ -19,6 +19,7 @@
 #include <cjson/cJSON.h>
 
 #include "eventlog.h"
+#include "hash.h"
 #include "names.h"
 #include "text.h"
 
@@ -69,19 +70,10 @@ static void make_view(const struct project *p, const struct lf_config *cfg,
 
 /* ---- a set of strings, to flag duplicate resources in O(n) ---- */
 
-static uint64_t hash_str(const char *s)
-{
-	uint64_t h = 1469598103934665603ULL;
-
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
-	return h;
-}
-
 /* Insert s; returns 1 if it was already there, 0 if added. */
 static int seen_before(const char **table, size_t cap, const char *s)
 {
-	size_t i = (size_t)hash_str(s) & (cap - 1);
+	size_t i = (size_t)hash_string(s) & (cap - 1);
 
 	while (table[i]) {
 		if (strcmp(table[i], s) == 0)

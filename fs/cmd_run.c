@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "clock.h"
 #include "procfs.h"
 #include "waitchange.h"
 
@@ -167,15 +168,6 @@ static void exec_child(const struct run *r, char **argv,
 	_exit(errno == ENOENT ? 127 : 126);
 }
 
-static struct timespec mono_after(unsigned secs)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	t.tv_sec += secs;
-	return t;
-}
-
 /* A signal from the terminal (SI_KERNEL) already went to the child, which
  * is in our process group: sending it again would make "press Ctrl-C once"
  * look like twice to programs that count. */
@@ -194,17 +186,17 @@ static void forward(const struct run *r, pid_t child, int sig,
 static int supervise(struct run *r, pid_t child, const sigset_t *set,
 		     int *status)
 {
-	struct timespec next = mono_after(r->interval), left;
+	struct timespec next = clock_after(r->interval), left;
 	siginfo_t info;
 	pid_t got;
 	int sig;
 
 	for (;;) {
-		left = waitchange_time_left(&next);
+		left = clock_left(&next);
 		sig = sigtimedwait(set, &info, &left);
 		if (sig < 0 && errno == EAGAIN) {
 			renew_all(r);
-			next = mono_after(r->interval);
+			next = clock_after(r->interval);
 			continue;
 		}
 		if (sig < 0 && errno == EINTR)
