@@ -452,9 +452,9 @@ static void op_release_token(struct reader *r)
 	e = mfind(name);
 	token = e && how % 2 == 0 ? e->token : (long long)(how % 5);
 	memset(&out, 0, sizeof(out));
+	callers[c].force = false;
 	rc = lockops_release_token(proj, &callers[c], name, token, m.now, &out,
 				   NULL);
-	callers[c].force = false;
 	if (token <= 0 || name[0] == '\0')
 		want = EINVAL;
 	else if (e && e->token != token)
