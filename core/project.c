@@ -194,7 +194,8 @@ static bool config_changed(const struct project *p)
 {
 	struct filestamp now;
 
-	/* A file that cannot be stat'ed counts as missing, as in load_config(). */
+	/* A file that cannot be stat'ed counts as missing, as in
+	 * load_config(). */
 	filestamp_get(p->config_path, false, &now);
 	return !filestamp_equal(&now, &p->config_stamp);
 }
