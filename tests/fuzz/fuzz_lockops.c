@@ -22,12 +22,14 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cjson/cJSON.h>
@@ -132,6 +134,23 @@ static void set_alive(int c, bool alive)
 	m.alive[c] = alive;
 }
 
+static int remove_entry(const char *path, const struct stat *sb, int flag,
+			struct FTW *ftw)
+{
+	(void)sb;
+	(void)flag;
+	(void)ftw;
+	return remove(path) < 0 ? -1 : 0;
+}
+
+static void remove_world(void)
+{
+	project_close(proj);
+	fakeproc_destroy(proc_root);
+	nameset_free(defaults);
+	nftw(dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	static const char *const inst[NCALLERS] = { "CLI-a", "CLI-b", "CLI-c" };
@@ -163,6 +182,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 			 identity_hostname());
 		callers[c].uid = 1000;
 	}
+	atexit(remove_world);
 	return 0;
 }
 
