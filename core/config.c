@@ -17,6 +17,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "readfile.h"
+#include "text.h"
+
 #define CONFIG_LINE_MAX 1024
 #define STALE_SECONDS_MAX 604800	/* one week */
 
@@ -191,54 +194,19 @@ static void trim(const char **s, size_t *len)
 		(*len)--;
 }
 
-/* Length of the valid UTF-8 sequence of a printable character at s, or 0.
- * Control characters (C0, DEL, C1) are refused along with overlong forms,
- * surrogates and code points past U+10FFFF. */
-static size_t printable_char(const unsigned char *s, size_t avail)
-{
-	uint32_t cp;
-	size_t n, k;
-
-	if (s[0] < 0x80)
-		return s[0] == '\t' || (s[0] >= 0x20 && s[0] != 0x7f) ? 1 : 0;
-	if (s[0] >= 0xc2 && s[0] <= 0xdf) {
-		n = 2;
-		cp = s[0] & 0x1f;
-	} else if (s[0] >= 0xe0 && s[0] <= 0xef) {
-		n = 3;
-		cp = s[0] & 0x0f;
-	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
-		n = 4;
-		cp = s[0] & 0x07;
-	} else {
-		return 0;
-	}
-	if (n > avail)
-		return 0;
-	for (k = 1; k < n; k++) {
-		if ((s[k] & 0xc0) != 0x80)
-			return 0;
-		cp = cp << 6 | (s[k] & 0x3f);
-	}
-	if ((n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) ||
-	    (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff ||
-	    (cp >= 0x80 && cp < 0xa0))
-		return 0;
-	return n;
-}
-
 static int check_bytes(const char *line, size_t len, unsigned lineno,
 		       struct lf_error *err)
 {
 	const unsigned char *s = (const unsigned char *)line;
 	size_t i = 0, n;
+	uint32_t cp;
 
 	while (i < len) {
 		if (s[i] == '\0')
 			return lf_error_set(err, EINVAL, "config line %u: NUL "
 					    "byte at column %zu", lineno, i + 1);
-		n = printable_char(s + i, len - i);
-		if (n == 0)
+		n = text_char(line + i, len - i, &cp);
+		if (n == 0 || (text_is_control(cp) && cp != '\t'))
 			return lf_error_set(err, EINVAL, "config line %u: "
 					    "byte 0x%02x at column %zu is not "
 					    "printable UTF-8", lineno, s[i],
@@ -389,13 +357,6 @@ int config_defaults(struct lf_config *out, struct lf_error *err)
 	return 0;
 }
 
-static int sys_error(struct lf_error *err, const char *path)
-{
-	int e = errno;
-
-	return lf_error_set(err, e, "%s: %s", path, strerror(e));
-}
-
 /* The whole file, at most CONFIG_MAX_BYTES.  Opened non-blocking so a
  * FIFO planted at the path cannot hang the caller; only regular files are
  * read.  -ENOENT is returned without a message: the caller falls back to
@@ -403,57 +364,22 @@ static int sys_error(struct lf_error *err, const char *path)
 static int read_config_file(const char *path, char **buf, size_t *len,
 			    struct lf_error *err)
 {
-	struct stat sb;
-	char *data = NULL;
-	size_t got = 0;
-	ssize_t r;
-	int fd, rc = 0;
+	int rc = readfile_path(path, 0, CONFIG_MAX_BYTES, buf, len, NULL);
 
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
-	if (fd < 0) {
-		if (errno == ENOENT)
-			return -ENOENT;
-		return sys_error(err, path);
+	switch (rc) {
+	case 0:
+	case -ENOENT:
+		return rc;
+	case -EINVAL:
+		return lf_error_set(err, EINVAL, "%s: not a regular file", path);
+	case -EFBIG:
+		return lf_error_set(err, EFBIG, "%s: larger than %d bytes", path,
+				    CONFIG_MAX_BYTES);
+	case -ENOMEM:
+		return lf_error_set(err, ENOMEM, "out of memory");
+	default:
+		return lf_error_set(err, -rc, "%s: %s", path, strerror(-rc));
 	}
-	if (fstat(fd, &sb) != 0) {
-		rc = sys_error(err, path);
-		goto out;
-	}
-	if (!S_ISREG(sb.st_mode)) {
-		rc = lf_error_set(err, EINVAL, "%s: not a regular file", path);
-		goto out;
-	}
-	/* One byte more than allowed, to tell "full" from "too big" even
-	 * when the file grows while it is read. */
-	data = malloc(CONFIG_MAX_BYTES + 1);
-	if (!data) {
-		rc = lf_error_set(err, ENOMEM, "out of memory");
-		goto out;
-	}
-	while (got <= CONFIG_MAX_BYTES) {
-		r = read(fd, data + got, CONFIG_MAX_BYTES + 1 - got);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0) {
-			rc = sys_error(err, path);
-			goto out;
-		}
-		if (r == 0)
-			break;
-		got += (size_t)r;
-	}
-	if (got > CONFIG_MAX_BYTES) {
-		rc = lf_error_set(err, EFBIG, "%s: larger than %d bytes", path,
-				  CONFIG_MAX_BYTES);
-		goto out;
-	}
-	*buf = data;
-	*len = got;
-	data = NULL;
-out:
-	free(data);
-	close(fd);
-	return rc;
 }
 
 int config_load(const char *path, struct lf_config *out, struct lf_error *err)

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +14,25 @@
 #include <cjson/cJSON.h>
 
 #include "isotime.h"
+#include "text.h"
+
+/* Every line must read back as JSON with strict UTF-8: values that are
+ * not well-formed (a name given on the command line, say) are cleaned;
+ * cJSON escapes control characters. */
+static void add_text(cJSON *o, const char *key, const char *value)
+{
+	char *clean;
+
+	if (text_is_valid(value)) {
+		cJSON_AddStringToObject(o, key, value);
+		return;
+	}
+	clean = text_clean_dup(value, strlen(value), SIZE_MAX / 2,
+			       TEXT_KEEP_CONTROL);
+	if (clean)
+		cJSON_AddStringToObject(o, key, clean);
+	free(clean);
+}
 
 static char *event_line(const struct event *ev)
 {
@@ -23,15 +43,15 @@ static char *event_line(const struct event *ev)
 		return NULL;
 	isotime_format(ev->time, when);
 	cJSON_AddStringToObject(o, "time", when);
-	cJSON_AddStringToObject(o, "event", ev->event);
+	add_text(o, "event", ev->event);
 	if (ev->resource)
-		cJSON_AddStringToObject(o, "resource", ev->resource);
+		add_text(o, "resource", ev->resource);
 	if (ev->instance)
-		cJSON_AddStringToObject(o, "instance", ev->instance);
+		add_text(o, "instance", ev->instance);
 	if (ev->token > 0)
 		cJSON_AddNumberToObject(o, "token", (double)ev->token);
 	if (ev->previous)
-		cJSON_AddStringToObject(o, "previous", ev->previous);
+		add_text(o, "previous", ev->previous);
 	if (ev->previous_token > 0)
 		cJSON_AddNumberToObject(o, "previous_token",
 					(double)ev->previous_token);

@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "procfs.h"
+#include "text.h"
 
 #define WALK_MAX 64		/* processes looked at, the caller included */
 #define SESSION_PREFIX_LEN 8	/* "CLI-<first 8 chars of the session id>" */
@@ -488,11 +489,17 @@ int identity_holder_alive(const char *proc_root, pid_t pid,
 static pthread_once_t host_once = PTHREAD_ONCE_INIT;
 static char host_name[HOST_MAX_LEN + 1];
 
+/* sethostname() takes any bytes; the store and the terminal take only
+ * UTF-8 without control characters. */
 static void host_init(void)
 {
-	if (gethostname(host_name, sizeof(host_name)) != 0)
-		host_name[0] = '\0';
-	host_name[HOST_MAX_LEN] = '\0';
+	char raw[HOST_MAX_LEN + 1];
+
+	if (gethostname(raw, sizeof(raw)) != 0)
+		raw[0] = '\0';
+	raw[HOST_MAX_LEN] = '\0';
+	text_clean(host_name, sizeof(host_name), raw, strlen(raw),
+		   TEXT_CONTROL_QUESTION);
 	if (host_name[0] == '\0')
 		snprintf(host_name, sizeof(host_name), "localhost");
 }

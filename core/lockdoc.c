@@ -23,7 +23,9 @@
 
 #include <cjson/cJSON.h>
 
+#include "hash.h"
 #include "isotime.h"
+#include "text.h"
 
 /* Resource name -> entries.  slot[] holds 1 + the index of the first
  * entry of a name (0: empty), open addressing; next[i] is the index of
@@ -54,51 +56,17 @@ static const char *const owned_integers[] = {
 
 /* ---- input checks, before cJSON sees the bytes ---- */
 
-static size_t utf8_sequence_len(const unsigned char *s, size_t left)
-{
-	unsigned char c = s[0];
-	size_t need, i;
-	uint32_t cp;
-
-	if (c < 0x80)
-		return 1;
-	if (c >= 0xc2 && c <= 0xdf)
-		need = 2, cp = c & 0x1f;
-	else if (c >= 0xe0 && c <= 0xef)
-		need = 3, cp = c & 0x0f;
-	else if (c >= 0xf0 && c <= 0xf4)
-		need = 4, cp = c & 0x07;
-	else
-		return 0;
-	if (left < need)
-		return 0;
-	for (i = 1; i < need; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (s[i] & 0x3f);
-	}
-	if ((need == 3 && cp < 0x800) || (need == 4 && cp < 0x10000) ||
-	    cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;
-	return need;
-}
-
 static int check_utf8(const char *buf, size_t len, struct lf_error *err)
 {
-	const unsigned char *s = (const unsigned char *)buf;
-	size_t i = 0, n;
+	size_t good = text_valid_prefix(buf, len);
+	const char *nul = memchr(buf, '\0', good);
 
-	while (i < len) {
-		n = utf8_sequence_len(s + i, len - i);
-		if (n == 0)
-			return lf_error_set(err, EIO,
-					    "locks.json: byte %zu: not valid UTF-8",
-					    i);
-		if (s[i] == 0)
-			return lf_error_set(err, EIO,
-					    "locks.json: byte %zu: NUL byte", i);
-		i += n;
-	}
+	if (nul)
+		return lf_error_set(err, EIO, "locks.json: byte %zu: NUL byte",
+				    (size_t)(nul - buf));
+	if (good < len)
+		return lf_error_set(err, EIO,
+				    "locks.json: byte %zu: not valid UTF-8", good);
 	return 0;
 }
 
@@ -679,15 +647,6 @@ static const char *resource_of(const cJSON *e)
 	return get_string(e, "resource");
 }
 
-static uint64_t hash_name(const char *s)
-{
-	uint64_t h = 1469598103934665603ULL;	/* FNV-1a */
-
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
-	return h;
-}
-
 static void index_drop(struct lockdoc *doc)
 {
 	free(doc->index.slot);
@@ -700,7 +659,7 @@ static void index_drop(struct lockdoc *doc)
 static size_t index_slot(const struct lockdoc *doc, const char *name)
 {
 	const struct name_index *x = &doc->index;
-	size_t i = (size_t)hash_name(name) & (x->cap - 1);
+	size_t i = (size_t)hash_string(name) & (x->cap - 1);
 
 	while (x->slot[i] &&
 	       strcmp(resource_of(doc->items[x->slot[i] - 1]), name) != 0)
@@ -799,13 +758,27 @@ static int set_item(cJSON *obj, const char *key, cJSON *value)
 	return cJSON_AddItemToObject(obj, key, value) ? 0 : -ENOMEM;
 }
 
+/* The last guard of what lockfs writes: whatever a caller passes, the
+ * store stays well-formed UTF-8 (the printer escapes control
+ * characters). */
 static int set_string(cJSON *obj, const char *key, const char *value)
 {
+	char *clean;
+	int rc;
+
 	if (!value) {
 		cJSON_DeleteItemFromObjectCaseSensitive(obj, key);
 		return 0;
 	}
-	return set_item(obj, key, cJSON_CreateString(value));
+	if (text_is_valid(value))
+		return set_item(obj, key, cJSON_CreateString(value));
+	clean = text_clean_dup(value, strlen(value), SIZE_MAX / 2,
+			       TEXT_KEEP_CONTROL);
+	if (!clean)
+		return -ENOMEM;
+	rc = set_item(obj, key, cJSON_CreateString(clean));
+	free(clean);
+	return rc;
 }
 
 static int set_integer(cJSON *obj, const char *key, long long value)

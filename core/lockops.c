@@ -19,7 +19,9 @@
 #include <cjson/cJSON.h>
 
 #include "eventlog.h"
+#include "hash.h"
 #include "names.h"
+#include "text.h"
 
 /* ---- looking at entries ---- */
 
@@ -68,19 +70,10 @@ static void make_view(const struct project *p, const struct lf_config *cfg,
 
 /* ---- a set of strings, to flag duplicate resources in O(n) ---- */
 
-static uint64_t hash_str(const char *s)
-{
-	uint64_t h = 1469598103934665603ULL;
-
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
-	return h;
-}
-
 /* Insert s; returns 1 if it was already there, 0 if added. */
 static int seen_before(const char **table, size_t cap, const char *s)
 {
-	size_t i = (size_t)hash_str(s) & (cap - 1);
+	size_t i = (size_t)hash_string(s) & (cap - 1);
 
 	while (table[i]) {
 		if (strcmp(table[i], s) == 0)
@@ -185,45 +178,6 @@ static int check_names(const struct lf_config *cfg, enum lock_request req,
 				    names[i]);
 	}
 	return 0;
-}
-
-/* Notes are shown on one line of a dashboard: no control characters, no
- * invalid UTF-8 (cJSON would write it out as it is), bounded length. */
-static char *clean_note(const char *note)
-{
-	size_t len = strlen(note), i, o = 0;
-	char *out = malloc(NOTE_MAX_LEN + 1);
-
-	if (!out)
-		return NULL;
-	while (len > 0 && (note[len - 1] == '\n' || note[len - 1] == '\r'))
-		len--;
-	for (i = 0; i < len && o < NOTE_MAX_LEN;) {
-		unsigned char c = (unsigned char)note[i];
-		size_t k = 1;
-
-		if (c >= 0x80) {
-			k = (c & 0xe0) == 0xc0 ? 2 : (c & 0xf0) == 0xe0 ? 3 :
-			    (c & 0xf8) == 0xf0 ? 4 : 0;
-			for (size_t j = 1; k && j < k; j++)
-				if (i + j >= len ||
-				    ((unsigned char)note[i + j] & 0xc0) != 0x80)
-					k = 0;
-			if (k == 0 || o + k > NOTE_MAX_LEN) {
-				out[o++] = '?';
-				i += k ? k : 1;
-				continue;
-			}
-			memcpy(out + o, note + i, k);
-			o += k;
-			i += k;
-			continue;
-		}
-		out[o++] = c < 0x20 || c == 0x7f ? ' ' : (char)c;
-		i++;
-	}
-	out[o] = '\0';
-	return out;
 }
 
 struct request {
@@ -488,7 +442,7 @@ static int apply_request(struct lockdoc *doc, void *arg, struct lf_error *err)
 	if (r->error && r->req != REQ_UNLINK)
 		goto out;
 	if (r->note) {
-		note = clean_note(r->note);
+		note = text_one_line(r->note, NOTE_MAX_LEN);
 		if (!note) {
 			rc = lf_error_set(err, ENOMEM, "out of memory");
 			goto out;
@@ -665,7 +619,7 @@ int lockops_set_note(struct project *p, const struct holder *caller,
 	if (rc < 0)
 		return rc;
 	t.r.stale_seconds = cfg->stale_seconds;
-	t.note = clean_note(note);
+	t.note = text_one_line(note, NOTE_MAX_LEN);
 	if (!t.note)
 		return lf_error_set(err, ENOMEM, "out of memory");
 	rc = store_transact(p->store, &txn, err);

@@ -85,8 +85,10 @@ int lockops_release_token(struct project *p, const struct holder *caller,
 			  const char *name, long long token, time_t now,
 			  struct lock_outcome *out, struct lf_error *err);
 
-/* Store a one-line note on a lock the caller holds (control characters
- * become spaces, cut at NOTE_MAX_LEN).  -ENOENT absent, -EEXIST another's. */
+/* Store a one-line note on a lock the caller holds (text_one_line():
+ * control characters become spaces, bytes that are not UTF-8 U+FFFD, cut
+ * at NOTE_MAX_LEN on a character boundary).  -ENOENT absent, -EEXIST
+ * another's. */
 int lockops_set_note(struct project *p, const struct holder *caller,
 		     const char *name, const char *note, time_t now,
 		     struct lf_error *err);

@@ -19,7 +19,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#define READ_CHUNK 4096
+#include "readfile.h"
 
 /* stat fields are numbered from 1; these are the ones kept. */
 #define STAT_PPID 4
@@ -278,33 +278,12 @@ static int gone_or(int e)
 	return e == ESRCH ? -ENOENT : -e;
 }
 
-/* Doubling up to one byte past the limit, so that a file of exactly
- * PROCFS_FILE_MAX bytes is accepted and a longer one is seen as such. */
-static int grow(char **buf, size_t *cap)
-{
-	size_t limit = (size_t)PROCFS_FILE_MAX + 1;
-	size_t ncap = *cap ? *cap * 2 : READ_CHUNK;
-	char *nbuf;
-
-	if (ncap > limit)
-		ncap = limit;
-	nbuf = realloc(*buf, ncap);
-	if (!nbuf)
-		return -ENOMEM;
-	*buf = nbuf;
-	*cap = ncap;
-	return 0;
-}
-
-/* Read all of <proc_root>/<pid>/<leaf>.  /proc files report size 0, so
- * read until EOF rather than trusting fstat. */
+/* Read all of <proc_root>/<pid>/<leaf>. */
 static int read_file(const char *proc_root, pid_t pid, const char *leaf,
 		     char **out, size_t *outlen)
 {
 	char path[PATH_MAX];
-	char *buf = NULL;
-	size_t cap = 0, len = 0;
-	int fd, n, rc;
+	int n;
 
 	if (pid <= 0)
 		return -EINVAL;
@@ -312,40 +291,8 @@ static int read_file(const char *proc_root, pid_t pid, const char *leaf,
 		     leaf);
 	if (n < 0 || (size_t)n >= sizeof(path))
 		return -ENAMETOOLONG;
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	if (fd < 0)
-		return gone_or(errno);
-	for (;;) {
-		ssize_t r;
-
-		if (len == cap) {
-			if (cap > PROCFS_FILE_MAX) {
-				rc = -EFBIG;
-				goto out;
-			}
-			rc = grow(&buf, &cap);
-			if (rc < 0)
-				goto out;
-		}
-		r = read(fd, buf + len, cap - len);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0) {
-			rc = gone_or(errno);
-			goto out;
-		}
-		if (r == 0)
-			break;
-		len += (size_t)r;
-	}
-	*out = buf;
-	*outlen = len;
-	buf = NULL;
-	rc = 0;
-out:
-	free(buf);
-	close(fd);
-	return rc;
+	return gone_or(-readfile_path(path, O_NOFOLLOW, PROCFS_FILE_MAX, out,
+				      outlen, NULL));
 }
 
 int procfs_read_stat(const char *proc_root, pid_t pid, struct proc_stat *out)

@@ -129,19 +129,12 @@ static int create_layout(const struct project *p, struct lf_error *err)
  * project_config() tries again instead of trusting the old settings. */
 static int load_config(struct project *p, struct lf_error *err)
 {
-	struct config_stamp stamp = { 0 };
+	struct filestamp stamp;
 	struct lf_config cfg;
-	struct stat sb;
 	int rc;
 
-	if (stat(p->config_path, &sb) == 0) {
-		stamp.present = true;
-		stamp.dev = sb.st_dev;
-		stamp.ino = sb.st_ino;
-		stamp.size = sb.st_size;
-		stamp.mtime = sb.st_mtim;
-		stamp.ctime = sb.st_ctim;
-	}
+	/* An unreadable stamp (all zero) makes the next call load again. */
+	filestamp_get(p->config_path, false, &stamp);
 	memset(&p->config_stamp, 0, sizeof(p->config_stamp));
 	rc = config_load(p->config_path, &cfg, err);
 	if (rc < 0) {
@@ -201,17 +194,12 @@ void project_close(struct project *p)
 
 static bool config_changed(const struct project *p)
 {
-	const struct config_stamp *s = &p->config_stamp;
-	struct stat sb;
+	struct filestamp now;
 
-	if (stat(p->config_path, &sb) < 0)
-		return s->present;
-	return !s->present || s->dev != sb.st_dev || s->ino != sb.st_ino ||
-	       s->size != sb.st_size ||
-	       s->mtime.tv_sec != sb.st_mtim.tv_sec ||
-	       s->mtime.tv_nsec != sb.st_mtim.tv_nsec ||
-	       s->ctime.tv_sec != sb.st_ctim.tv_sec ||
-	       s->ctime.tv_nsec != sb.st_ctim.tv_nsec;
+	/* A file that cannot be stat'ed counts as missing, as in
+	 * load_config(). */
+	filestamp_get(p->config_path, false, &now);
+	return !filestamp_equal(&now, &p->config_stamp);
 }
 
 int project_config(struct project *p, const struct lf_config **out,

@@ -20,6 +20,7 @@
 
 #include "config.h"
 #include "error.h"
+#include "filestamp.h"
 #include "store.h"
 
 struct project {
@@ -36,13 +37,7 @@ struct project {
 	struct store *store;
 	struct lf_config config;
 	bool config_valid;		/* config matches the file at config_stamp */
-	struct config_stamp {
-		bool present;
-		dev_t dev;
-		ino_t ino;
-		off_t size;
-		struct timespec mtime, ctime;
-	} config_stamp;
+	struct filestamp config_stamp;
 };
 
 /* The project for a working directory: the nearest ancestor of start that

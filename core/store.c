@@ -30,20 +30,16 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
+#include "filestamp.h"
+#include "readfile.h"
+
 #define LOAD_ATTEMPTS 5		/* a non-atomic writer gets ~150 ms to finish */
 #define BLANK_SETTLE_MS 500	/* ... and this long between truncating and writing */
 #define BLANK_PAUSE_MS 10
 #define TEMP_PREFIX ".locks.json."
 #define TEMP_NAME_LEN (sizeof(TEMP_PREFIX) - 1 + 6)	/* mkostemp's XXXXXX */
 #define TEMP_MAX_AGE_S 60	/* younger temporary files are left alone */
-
-struct stamp {
-	bool present;
-	dev_t dev;
-	ino_t ino;
-	off_t size;
-	struct timespec mtime, ctime;
-};
 
 struct store {
 	char store_path[PATH_MAX];
@@ -55,48 +51,20 @@ struct store {
 	int sidecar_fd;
 	long long next_sweep_ms;	/* monotonic time of the next temp file sweep */
 	struct lockdoc *cache;		/* parsed content of the file at cache_stamp */
-	struct stamp cache_stamp;
-	struct stamp bad_stamp;		/* a file known not to parse ... */
+	struct filestamp cache_stamp;
+	struct filestamp bad_stamp;	/* a file known not to parse ... */
 	struct lf_error bad_error;	/* ... and why */
 };
 
-static void stamp_of(const struct stat *sb, struct stamp *out)
-{
-	out->present = true;
-	out->dev = sb->st_dev;
-	out->ino = sb->st_ino;
-	out->size = sb->st_size;
-	out->mtime = sb->st_mtim;
-	out->ctime = sb->st_ctim;
-}
-
-static bool stamp_equal(const struct stamp *a, const struct stamp *b)
-{
-	if (a->present != b->present)
-		return false;
-	if (!a->present)
-		return true;
-	return a->dev == b->dev && a->ino == b->ino && a->size == b->size &&
-	       a->mtime.tv_sec == b->mtime.tv_sec &&
-	       a->mtime.tv_nsec == b->mtime.tv_nsec &&
-	       a->ctime.tv_sec == b->ctime.tv_sec &&
-	       a->ctime.tv_nsec == b->ctime.tv_nsec;
-}
-
-static int current_stamp(const struct store *st, struct stamp *out,
+static int current_stamp(const struct store *st, struct filestamp *out,
 			 struct lf_error *err)
 {
-	struct stat sb;
+	int rc = filestamp_get(st->store_path, true, out);
 
-	memset(out, 0, sizeof(*out));
-	if (lstat(st->store_path, &sb) == 0) {
-		stamp_of(&sb, out);
+	if (rc == 0)
 		return 0;
-	}
-	if (errno == ENOENT)
-		return 0;
-	return lf_error_set(err, errno, "%s: %s", st->store_path,
-			    strerror(errno));
+	return lf_error_set(err, -rc, "%s: %s", st->store_path,
+			    strerror(-rc));
 }
 
 static int copy_path(char *dst, const char *src, struct lf_error *err)
@@ -165,27 +133,9 @@ void store_set_lock_timeout_ms(struct store *st, unsigned ms)
 
 /* ---- reading ---- */
 
-static int read_all(int fd, char *buf, size_t len)
-{
-	size_t done = 0;
-	ssize_t n;
-
-	while (done < len) {
-		n = read(fd, buf + done, len - done);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		if (n == 0)
-			break;
-		done += (size_t)n;
-	}
-	return (int)(done == len ? 0 : -EAGAIN);
-}
-
 /* One read of the file: its bytes and the stamp they belong to. */
 static int read_store_file(const struct store *st, char **buf, size_t *len,
-			   struct stamp *stamp, struct lf_error *err)
+			   struct filestamp *stamp, struct lf_error *err)
 {
 	struct stat sb;
 	int fd, rc = 0;
@@ -221,17 +171,14 @@ static int read_store_file(const struct store *st, char **buf, size_t *len,
 				  LOCKDOC_MAX_BYTES);
 		goto out;
 	}
-	stamp_of(&sb, stamp);
-	*len = (size_t)sb.st_size;
-	*buf = malloc(*len + 1);
-	if (!*buf) {
-		rc = lf_error_set(err, ENOMEM, "out of memory");
-		goto out;
-	}
-	rc = read_all(fd, *buf, *len);
-	if (rc == -EAGAIN)	/* shrank while we read: a writer is at work */
+	filestamp_of(&sb, stamp);
+	rc = readfile_fd(fd, LOCKDOC_MAX_BYTES, (size_t)sb.st_size, buf, len);
+	if (rc == -EFBIG || (rc == 0 && *len != (size_t)sb.st_size))
+		/* grew or shrank while we read: a writer is at work */
 		rc = lf_error_set(err, EIO, "%s changed while being read",
 				  st->store_path);
+	else if (rc == -ENOMEM)
+		rc = lf_error_set(err, ENOMEM, "out of memory");
 	else if (rc < 0)
 		rc = lf_error_set(err, EIO, "%s: %s", st->store_path,
 				  strerror(-rc));
@@ -253,14 +200,6 @@ static void sleep_ms(unsigned ms)
 		;
 }
 
-static long long monotonic_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static bool is_blank(const char *buf, size_t len)
 {
 	size_t i;
@@ -275,12 +214,13 @@ static bool is_blank(const char *buf, size_t len)
 /* A blank file is taken for an empty store only once it has been left
  * alone for BLANK_SETTLE_MS (by its mtime), or once we have waited that
  * long ourselves (the mtime may come from a skewed clock). */
-static bool blank_may_fill(const struct stamp *stamp, long long waited_since)
+static bool blank_may_fill(const struct filestamp *stamp,
+			   long long waited_since)
 {
 	struct timespec now;
 	long long age_ms;
 
-	if (monotonic_ms() - waited_since >= BLANK_SETTLE_MS)
+	if (clock_now_ms() - waited_since >= BLANK_SETTLE_MS)
 		return false;
 	clock_gettime(CLOCK_REALTIME, &now);
 	age_ms = (long long)(now.tv_sec - stamp->mtime.tv_sec) * 1000 +
@@ -291,7 +231,7 @@ static bool blank_may_fill(const struct stamp *stamp, long long waited_since)
 /* One read and parse.  *blank: the file exists and holds only whitespace
  * (what lockdoc_parse takes for an empty store). */
 static int load_once(struct store *st, struct lockdoc **doc,
-		     struct stamp *stamp, bool *blank, struct lf_error *err)
+		     struct filestamp *stamp, bool *blank, struct lf_error *err)
 {
 	char *buf;
 	size_t len;
@@ -314,9 +254,9 @@ static int load_once(struct store *st, struct lockdoc **doc,
 /* Read until the file parses and is not a fresh truncation.  A parse
  * failure is retried LOAD_ATTEMPTS times with growing pauses. */
 static int load_settled(struct store *st, struct lockdoc **doc,
-			struct stamp *got, struct lf_error *err)
+			struct filestamp *got, struct lf_error *err)
 {
-	long long start = monotonic_ms();
+	long long start = clock_now_ms();
 	unsigned failures = 0;
 	bool blank;
 	int rc;
@@ -342,7 +282,7 @@ static int refresh(struct store *st, struct lf_error *err)
 {
 	struct lockdoc *doc = NULL;
 	struct lf_error local = { 0 };
-	struct stamp now, got;
+	struct filestamp now, got;
 	int rc;
 
 	/* The failure is remembered even for callers that pass no err. */
@@ -351,9 +291,9 @@ static int refresh(struct store *st, struct lf_error *err)
 	rc = current_stamp(st, &now, err);
 	if (rc < 0)
 		return rc;
-	if (st->cache && stamp_equal(&now, &st->cache_stamp))
+	if (st->cache && filestamp_equal(&now, &st->cache_stamp))
 		return 0;
-	if (now.present && stamp_equal(&now, &st->bad_stamp)) {
+	if (now.present && filestamp_equal(&now, &st->bad_stamp)) {
 		*err = st->bad_error;
 		return -st->bad_error.code;
 	}
@@ -419,12 +359,7 @@ static int open_sidecar(struct store *st, struct lf_error *err)
  * one). */
 static bool sidecar_current(const struct store *st)
 {
-	struct stat held, named;
-
-	if (fstat(st->sidecar_fd, &held) < 0 ||
-	    stat(st->sidecar_path, &named) < 0)
-		return false;
-	return held.st_dev == named.st_dev && held.st_ino == named.st_ino;
+	return filestamp_fd_is_path(st->sidecar_fd, st->sidecar_path);
 }
 
 static int try_flock(struct store *st, long long deadline, unsigned *pause_us)
@@ -436,7 +371,7 @@ static int try_flock(struct store *st, long long deadline, unsigned *pause_us)
 			continue;
 		if (errno != EWOULDBLOCK)
 			return -errno;
-		if (monotonic_ms() >= deadline)
+		if (clock_now_ms() >= deadline)
 			return -EAGAIN;
 		ts.tv_sec = 0;
 		ts.tv_nsec = (long)*pause_us * 1000L;
@@ -449,7 +384,7 @@ static int try_flock(struct store *st, long long deadline, unsigned *pause_us)
 
 static int lock_sidecar(struct store *st, struct lf_error *err)
 {
-	long long deadline = monotonic_ms() + st->lock_timeout_ms;
+	long long deadline = clock_now_ms() + st->lock_timeout_ms;
 	unsigned pause_us = 50;
 	int rc;
 
@@ -555,7 +490,7 @@ static int commit(struct store *st, struct lf_error *err)
 		sync_dir(st);
 	/* fstat after the rename: the rename changed the ctime we compare. */
 	if (fstat(fd, &sb) == 0)
-		stamp_of(&sb, &st->cache_stamp);
+		filestamp_of(&sb, &st->cache_stamp);
 	else
 		memset(&st->cache_stamp, 0, sizeof(st->cache_stamp));
 out:
@@ -666,7 +601,7 @@ static void sweep_temp_files(const struct store *st)
  * the processes that died while it ran. */
 static void sweep_now_and_then(struct store *st)
 {
-	long long now = monotonic_ms();
+	long long now = clock_now_ms();
 
 	if (now < st->next_sweep_ms)
 		return;

@@ -15,8 +15,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "isotime.h"
 #include "names.h"
+#include "text.h"
 #include "waitchange.h"
 
 #define MSG_MAX 1024
@@ -159,17 +161,8 @@ int cli_parse_token(const char *s, long long *out)
 
 void cli_safe(char *out, size_t len, const char *s)
 {
-	size_t i;
-
-	if (len == 0)
-		return;
-	for (i = 0; s[i] && i + 1 < len; i++)
-		out[i] = (unsigned char)s[i] < 0x20 || s[i] == 0x7f ? '?' : s[i];
-	/* Cut before a character, not inside one. */
-	if (s[i])
-		while (i > 0 && ((unsigned char)s[i] & 0xc0) == 0x80)
-			i--;
-	out[i] = '\0';
+	if (len > 0)
+		text_clean(out, len, s, strlen(s), TEXT_CONTROL_QUESTION);
 }
 
 bool cli_format_since(const char *iso, time_t now, char *out, size_t len)
@@ -315,28 +308,6 @@ int cli_absent_code(const char *cmd, struct project *p, const char *name)
 
 /* ---- taking locks, with a wait ---- */
 
-static struct timespec deadline_after(double secs)
-{
-	struct timespec t;
-	long long ns;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	ns = (long long)((secs - (double)(long long)secs) * 1e9) + t.tv_nsec;
-	t.tv_sec += (time_t)secs + (time_t)(ns / 1000000000LL);
-	t.tv_nsec = (long)(ns % 1000000000LL);
-	return t;
-}
-
-static bool passed(const struct timespec *deadline)
-{
-	struct timespec now;
-
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	return now.tv_sec > deadline->tv_sec ||
-	       (now.tv_sec == deadline->tv_sec &&
-		now.tv_nsec >= deadline->tv_nsec);
-}
-
 /* One attempt: EXIT_OK, a refusal's code (out[] says why), or an error
  * already printed. */
 static int attempt(const struct cli_take *t, bool *refused)
@@ -360,7 +331,7 @@ static const char force_hint[] = "--force overrides it";
 
 int cli_take(const struct cli_take *t)
 {
-	struct timespec deadline = deadline_after(t->wait);
+	struct timespec deadline = clock_after(t->wait);
 	struct waitchange *w = NULL;
 	char prefix[64] = "";
 	bool refused, announced = false;
@@ -381,7 +352,7 @@ int cli_take(const struct cli_take *t)
 		 * something to wait out. */
 		if (!refused || code == EXIT_STALE || t->wait <= 0)
 			break;
-		if (passed(&deadline)) {
+		if (clock_passed(&deadline)) {
 			snprintf(prefix, sizeof(prefix), "gave up after %g s: ",
 				 t->wait);
 			break;

@@ -61,8 +61,9 @@ int cli_caller(const char *cmd, struct project *p, struct holder *out);
 int cli_parse_seconds(const char *s, double *out);
 int cli_parse_token(const char *s, long long *out);
 
-/* Copy s for a terminal: control characters become '?'; a string too
- * long for out is cut at a character boundary. */
+/* Copy s for a terminal (text_clean()): control characters become '?',
+ * bytes that are not UTF-8 U+FFFD; a string too long for out is cut at a
+ * character boundary. */
 void cli_safe(char *out, size_t len, const char *s);
 
 /* "10:03" (local time, today) or "2026-11-26 10:03" (another day); "?"

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "readfile.h"
 
 #define GITIGNORE_MAX (1024 * 1024)
 
@@ -49,49 +50,6 @@ static bool ignores_locks(const char *line, size_t len)
 		if (strlen(forms[i]) == len && memcmp(forms[i], line, len) == 0)
 			return true;
 	return false;
-}
-
-/* The file's bytes (NULL, 0 when it does not exist).  -EINVAL when it is
- * not a regular file; O_NONBLOCK so that a FIFO there cannot hang us. */
-static int read_file(const char *path, char **buf, size_t *len)
-{
-	struct stat sb;
-	ssize_t got;
-	int fd, rc = 0;
-
-	*buf = NULL;
-	*len = 0;
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-	if (fd < 0)
-		return errno == ENOENT ? 0 : -errno;
-	if (fstat(fd, &sb) < 0) {
-		rc = -errno;
-		goto out;
-	}
-	if (!S_ISREG(sb.st_mode) || sb.st_size > GITIGNORE_MAX) {
-		rc = S_ISREG(sb.st_mode) ? -EFBIG : -EINVAL;
-		goto out;
-	}
-	*buf = malloc((size_t)sb.st_size + 1);
-	if (!*buf) {
-		rc = -ENOMEM;
-		goto out;
-	}
-	while (*len < (size_t)sb.st_size) {
-		got = read(fd, *buf + *len, (size_t)sb.st_size - *len);
-		if (got < 0 && errno == EINTR)
-			continue;
-		if (got < 0) {
-			rc = -errno;
-			goto out;
-		}
-		if (got == 0)
-			break;
-		*len += (size_t)got;
-	}
-out:
-	close(fd);
-	return rc;
 }
 
 static bool listed(const char *buf, size_t len)
@@ -140,7 +98,9 @@ static int update_gitignore(const char *cmd, const char *root)
 		cli_error(cmd, "%s/.gitignore: path too long", root);
 		return EXIT_STORE;
 	}
-	rc = read_file(path, &buf, &len);
+	rc = readfile_path(path, 0, GITIGNORE_MAX, &buf, &len, NULL);
+	if (rc == -ENOENT)	/* no .gitignore yet */
+		rc = 0;
 	if (rc == 0 && listed(buf, len)) {
 		printf("%s already lists .locks/\n", path);
 		goto out;

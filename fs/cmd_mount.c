@@ -37,6 +37,7 @@
 #include <unistd.h>
 
 #include "commands.h"
+#include "filestamp.h"
 #include "fuse_ops.h"
 #include "project.h"
 
@@ -221,7 +222,6 @@ static pid_t read_pid(int fd)
  * that the path still names the locked file. */
 static int claim_pid_file(const char *path, pid_t *other)
 {
-	struct stat held, named;
 	int fd, attempt, e;
 
 	for (attempt = 0; attempt < 5; attempt++) {
@@ -236,8 +236,7 @@ static int claim_pid_file(const char *path, pid_t *other)
 			close(fd);
 			return e == EWOULDBLOCK ? -EBUSY : -e;
 		}
-		if (fstat(fd, &held) == 0 && stat(path, &named) == 0 &&
-		    held.st_dev == named.st_dev && held.st_ino == named.st_ino)
+		if (filestamp_fd_is_path(fd, path))
 			return fd;
 		close(fd);
 	}

@@ -29,6 +29,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "clock.h"
 #include "procfs.h"
 #include "run_guard.h"
 #include "waitchange.h"
@@ -178,15 +179,6 @@ static void exec_command(void *arg)
 	_exit(errno == ENOENT ? 127 : 126);
 }
 
-static struct timespec mono_after(unsigned secs)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	t.tv_sec += secs;
-	return t;
-}
-
 /* A signal from the terminal (SI_KERNEL) already went to the child, which
  * is in our process group: sending it again would make "press Ctrl-C once"
  * look like twice to programs that count. */
@@ -204,16 +196,16 @@ static void forward(const struct run *r, pid_t child, int sig,
  * time, pass signals on.  *status is the command's wait status. */
 static int supervise(struct run *r, const sigset_t *set, int *status)
 {
-	struct timespec next = mono_after(r->interval), left;
+	struct timespec next = clock_after(r->interval), left;
 	siginfo_t info;
 	int sig, rc;
 
 	for (;;) {
-		left = waitchange_time_left(&next);
+		left = clock_left(&next);
 		sig = sigtimedwait(set, &info, &left);
 		if (sig < 0 && errno == EAGAIN) {
 			renew_all(r);
-			next = mono_after(r->interval);
+			next = clock_after(r->interval);
 		} else if (sig < 0 && errno == EINTR) {
 			continue;
 		} else if (sig < 0) {

@@ -16,6 +16,8 @@
 #include <sys/inotify.h>
 #include <unistd.h>
 
+#include "clock.h"
+
 /* A rename over the store is IN_MOVED_TO; writers that rewrite it in place
  * give IN_CLOSE_WRITE, and a deleted or newly created store matters too.
  * The *_SELF events say the directory itself went away. */
@@ -64,34 +66,9 @@ void waitchange_close(struct waitchange *w)
  * this wait, so that a stream of unrelated events cannot stretch it. */
 static struct timespec wait_end(const struct timespec *deadline)
 {
-	struct timespec end;
+	struct timespec end = clock_after(WAITCHANGE_POLL_MS / 1000.0);
 
-	clock_gettime(CLOCK_MONOTONIC, &end);
-	end.tv_sec += WAITCHANGE_POLL_MS / 1000;
-	end.tv_nsec += (WAITCHANGE_POLL_MS % 1000) * 1000000L;
-	if (end.tv_nsec >= 1000000000L) {
-		end.tv_sec++;
-		end.tv_nsec -= 1000000000L;
-	}
-	if (deadline->tv_sec < end.tv_sec ||
-	    (deadline->tv_sec == end.tv_sec && deadline->tv_nsec < end.tv_nsec))
-		return *deadline;
-	return end;
-}
-
-struct timespec waitchange_time_left(const struct timespec *end)
-{
-	struct timespec now, left = { 0, 0 };
-	long long ns;
-
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	ns = (long long)(end->tv_sec - now.tv_sec) * 1000000000LL +
-	     (end->tv_nsec - now.tv_nsec);
-	if (ns > 0) {
-		left.tv_sec = (time_t)(ns / 1000000000LL);
-		left.tv_nsec = (long)(ns % 1000000000LL);
-	}
-	return left;
+	return clock_before(deadline, &end) ? *deadline : end;
 }
 
 /* Without inotify the waiter can still poll: a watch that broke must not
@@ -148,7 +125,7 @@ int waitchange_wait(struct waitchange *w, const struct timespec *deadline,
 	int rc;
 
 	for (;;) {
-		left = waitchange_time_left(&end);
+		left = clock_left(&end);
 		pfd.fd = w->fd;
 		pfd.events = POLLIN;
 		rc = ppoll(&pfd, w->fd >= 0 ? 1 : 0, &left, sigmask);

@@ -34,7 +34,4 @@ void waitchange_close(struct waitchange *w);
 int waitchange_wait(struct waitchange *w, const struct timespec *deadline,
 		    const sigset_t *sigmask);
 
-/* Time left until the CLOCK_MONOTONIC instant end, never negative. */
-struct timespec waitchange_time_left(const struct timespec *end);
-
 #endif

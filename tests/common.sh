@@ -57,3 +57,23 @@ expect_err() {
 	*) fail "$what: expected '$msg', got: $err" ;;
 	esac
 }
+
+# strict_json FILE: one JSON document that jq reads and Python's json
+# reads from bytes decoded as strict UTF-8 (jq alone would replace bad
+# bytes silently).  strict_json_lines FILE: one such document per line.
+strict_json() {
+	python3 -c 'import json,sys; json.loads(open(sys.argv[1],"rb").read().decode("utf-8","strict"))' "$1" ||
+		fail "$1 is not strict UTF-8 JSON"
+	jq -e . "$1" >/dev/null || fail "jq cannot read $1"
+}
+
+strict_json_lines() {
+	python3 -c '
+import json, sys
+for n, line in enumerate(open(sys.argv[1], "rb"), 1):
+    try:
+        json.loads(line.decode("utf-8", "strict"))
+    except ValueError as e:
+        sys.exit("%s line %d: %s" % (sys.argv[1], n, e))' "$1" ||
+		fail "a line of $1 is not strict UTF-8 JSON"
+}
