@@ -505,27 +505,23 @@ out:
  * file that does not hold a number (it is only ever written whole, by
  * rename, so that takes a deliberate edit), and the next token handed out
  * rewrites it. */
+#define TOKEN_MARK_MAX 32	/* bytes: a long long and a newline */
+
 static long long read_token_mark(const struct store *st)
 {
-	char buf[32], *end;
-	long long v;
-	ssize_t n;
-	int fd;
+	long long v = 0;
+	char *buf, *end;
+	size_t len;
 
-	if (!st->token_path[0])
+	if (!st->token_path[0] ||
+	    readfile_path(st->token_path, O_NOFOLLOW, TOKEN_MARK_MAX, &buf, &len,
+			  NULL) < 0)
 		return 0;
-	fd = open(st->token_path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
-	if (fd < 0)
-		return 0;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return 0;
-	buf[n] = '\0';
 	errno = 0;
 	v = strtoll(buf, &end, 10);
-	if (errno || end == buf || (*end && *end != '\n') || v < 0)
-		return 0;
+	if (errno || end == buf || (*end && strcmp(end, "\n") != 0) || v < 0)
+		v = 0;
+	free(buf);
 	return v;
 }
 

@@ -30,6 +30,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "clock.h"
 #include "identity.h"
 #include "isotime.h"
 #include "lockops.h"
@@ -320,18 +321,10 @@ static struct {
 	char name[NAME_MAX + 1];
 } unlinked;
 
-static long long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static int lock_vanished(const char *name, bool writing)
 {
 	pid_t tid = fuse_get_context()->pid;
-	long long now = now_ms();
+	long long now = clock_now_ms();
 	unsigned i;
 
 	if (now - unlinked.when_ms <= UNLINKED_RETRY_MS &&
@@ -517,7 +510,7 @@ static int lf_unlink(const char *path)
 	if (rc == 0)
 		rc = request(&who, REQ_UNLINK, name, NULL, NULL);
 	if (rc == 0) {
-		unlinked.when_ms = now_ms();
+		unlinked.when_ms = clock_now_ms();
 		snprintf(unlinked.name, sizeof(unlinked.name), "%s", name);
 	}
 	return rc;
