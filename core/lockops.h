@@ -30,6 +30,10 @@
 #include "policy.h"
 #include "project.h"
 
+/* How messages name the holder of an entry whose instance cannot be read;
+ * no caller can be it (parentheses are not allowed in instance labels). */
+#define UNKNOWN_HOLDER "(unknown)"
+
 /* An entry with everything derived from it at one instant. */
 struct lock_view {
 	struct lock_entry e;
@@ -45,6 +49,10 @@ struct lock_list {
 	struct lock_view *v;
 	size_t n;
 	time_t now;
+	/* entries kept in the store that claim nothing, each with what is
+	 * wrong with it (see lockdoc_unclaimed) */
+	const char **unclaimed;
+	size_t n_unclaimed;
 };
 
 int lockops_list(struct project *p, time_t now, struct lock_list *out,
