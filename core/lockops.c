@@ -288,6 +288,8 @@ static enum lock_state resource_state(struct request *r,
 		why = policy_staleness(&e, r->now, r->stale_seconds,
 				       holder_alive(r->p, &e, &memo));
 		s = policy_state(&e, r->caller->instance, why);
+		o->entries++;
+		o->caller_has_one |= s == LOCK_MINE;
 		if (*first != i && state_rank(s) <= state_rank(worst))
 			continue;
 		worst = s;

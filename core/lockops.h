@@ -75,6 +75,8 @@ struct lock_outcome {
 	long long age;
 	enum stale_reason stale;
 	long long holder_token;
+	size_t entries;			/* how many entries the resource has */
+	bool caller_has_one;		/* one of them is the caller's */
 };
 
 /* Apply req to every name.  out has n slots (may be NULL).  note is stored

@@ -233,6 +233,24 @@ static void describe_holder(char *out, size_t len, const char *holder,
 	snprintf(out, len, "held by %s since %s (%s ago)", who, since, ago);
 }
 
+/* Another writer left several entries for one resource: each holder is
+ * refused because of the others, so say so and how to get out of it. */
+static void describe_duplicates(char *out, size_t len, const char *res,
+				const struct lock_outcome *o)
+{
+	size_t used = strlen(out);
+
+	if (o->entries < 2)
+		return;
+	snprintf(out + used, len - used,
+		 ".  locks.json has %zu entries for %s%s, so it is locked for "
+		 "every one of their holders: the holder who should keep it "
+		 "runs 'lockfs acquire --force %s' (which leaves only its "
+		 "entry), or remove the others from locks.json by hand",
+		 o->entries, res, o->caller_has_one ? " (one of them yours)" : "",
+		 res);
+}
+
 void cli_describe_refusal(char *out, size_t len, const char *name,
 			  const struct lock_outcome *o, time_t now,
 			  const char *force_hint)
@@ -250,6 +268,7 @@ void cli_describe_refusal(char *out, size_t len, const char *name,
 			 res, held, cli_stale_words(o->stale), force_hint);
 	else
 		snprintf(out, len, "%s is %s", res, held);
+	describe_duplicates(out, len, res, o);
 }
 
 bool cli_refused(const struct lock_outcome *o, size_t n)

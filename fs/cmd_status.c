@@ -57,7 +57,10 @@ static const char *const flag_names[NFLAGS] = {
 
 static const char *const flag_words[NFLAGS] = {
 	[FLAG_UNKNOWN_NAME] = "not a resource name of this project",
-	[FLAG_DUPLICATE] = "another entry for this resource comes first",
+	[FLAG_DUPLICATE] = "another entry for this resource comes first; "
+		"while both are there it is locked for both holders: the one "
+		"who should keep it runs 'lockfs acquire --force' on it, or "
+		"remove one entry from locks.json by hand",
 	[FLAG_BAD_TIMESTAMP] = "timestamp unreadable or far in the future, so it counts as stale",
 	[FLAG_BAD_FIELD] = "read as absent",
 };
