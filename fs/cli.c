@@ -8,6 +8,7 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -72,13 +73,21 @@ int cli_exit_code(int rc)
 	return rc == -EINVAL ? EXIT_USAGE : EXIT_STORE;
 }
 
+static bool has_locks_dir(const char *root)
+{
+	char path[PATH_MAX];
+	struct stat sb;
+
+	if (snprintf(path, sizeof(path), "%s/.locks", root) >= (int)sizeof(path))
+		return false;
+	return stat(path, &sb) == 0 && S_ISDIR(sb.st_mode);
+}
+
 /* Commands that change the store need .locks/ to exist: creating it as a
  * side effect of `release` would turn any directory into a project. */
 static int require_locks_dir(const char *cmd, const struct project *p)
 {
-	struct stat sb;
-
-	if (stat(p->locks_dir, &sb) == 0 && S_ISDIR(sb.st_mode))
+	if (has_locks_dir(p->root))
 		return EXIT_OK;
 	cli_error(cmd, "%s is not a lockfs project (no .locks/ here or above); "
 		  "'lockfs init' or 'lockfs acquire' sets one up", p->root);
@@ -89,15 +98,26 @@ int cli_open(const char *cmd, const char *root, enum cli_open_mode mode,
 	     struct project **out)
 {
 	struct lf_error err = { 0 };
+	bool existed = has_locks_dir(root);
+	bool create = mode == CLI_CREATE || mode == CLI_SETUP;
 	int code, rc;
 
 	/* -EINVAL here is a bad .locks/config: the user's to fix, as a
 	 * bad name is. */
-	rc = project_open(root, mode == CLI_CREATE, out, &err);
+	rc = project_open(root, create, out, &err);
 	if (rc < 0) {
 		cli_error(cmd, "%s", err.msg);
 		return cli_exit_code(rc);
 	}
+	/* Someone in the wrong directory must not take an empty answer, or
+	 * a new project, for the one they meant. */
+	if (!existed && mode == CLI_READ)
+		cli_error(cmd, "%s is not a lockfs project (no .locks/ here or "
+			  "above): nothing is locked here; 'lockfs init' sets "
+			  "one up", (*out)->root);
+	if (!existed && mode == CLI_CREATE)
+		cli_error(cmd, "no lockfs project here or above: created one "
+			  "in %s", (*out)->locks_dir);
 	if (mode != CLI_CHANGE)
 		return EXIT_OK;
 	code = require_locks_dir(cmd, *out);
