@@ -167,7 +167,7 @@ int lockops_find(struct project *p, const char *name, time_t now,
 static int check_names(const struct lf_config *cfg, enum lock_request req,
 		       const char *const *names, size_t n, struct lf_error *err)
 {
-	char near[NAME_MAX_LEN + 1];
+	char near[NAME_MAX_LEN + 1], shown[NAME_SHOWN_SIZE];
 	size_t i, j;
 
 	if (n == 0)
@@ -184,13 +184,14 @@ static int check_names(const struct lf_config *cfg, enum lock_request req,
 		}
 		if (nameset_contains(cfg->names, names[i]))
 			continue;
+		name_shown(names[i], shown);
 		if (nameset_nearest(cfg->names, names[i], near, sizeof(near)))
 			return lf_error_set(err, EINVAL,
-				"\"%.80s\" is not a resource name of this project; did you mean %s?",
-				names[i], near);
+				"\"%s\" is not a resource name of this project; did you mean %s?",
+				shown, near);
 		return lf_error_set(err, EINVAL,
-				    "\"%.80s\" is not a resource name of this project",
-				    names[i]);
+				    "\"%s\" is not a resource name of this project",
+				    shown);
 	}
 	return 0;
 }

@@ -275,9 +275,9 @@ void cli_describe_refusal(char *out, size_t len, const char *name,
 			  const struct lock_outcome *o, time_t now,
 			  const char *force_hint)
 {
-	char held[256], res[NAME_MAX_LEN * 2];
+	char held[256], res[NAME_SHOWN_SIZE];
 
-	cli_safe(res, sizeof(res), name);
+	name_shown(name, res);
 	if (o->state == LOCK_ABSENT) {
 		snprintf(out, len, "%s is not locked", res);
 		return;
@@ -337,12 +337,12 @@ int cli_absent_code(const char *cmd, struct project *p, const char *name)
 {
 	const struct lf_config *cfg;
 	struct lf_error err = { 0 };
-	char near[NAME_MAX_LEN + 1], res[NAME_MAX_LEN * 2];
+	char near[NAME_MAX_LEN + 1], res[NAME_SHOWN_SIZE];
 
 	if (project_config(p, &cfg, &err) < 0 ||
 	    nameset_contains(cfg->names, name))
 		return EXIT_HELD;
-	cli_safe(res, sizeof(res), name);
+	name_shown(name, res);
 	if (nameset_nearest(cfg->names, name, near, sizeof(near)))
 		cli_error(cmd, "\"%s\" is not a resource name of this project; "
 			  "did you mean %s?", res, near);

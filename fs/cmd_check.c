@@ -31,9 +31,9 @@ static const char check_help[] =
 static int report(const char *cmd, struct project *p, const char *name,
 		  long long token, int rc, const struct lf_error *err)
 {
-	char res[NAME_MAX_LEN * 2];
+	char res[NAME_SHOWN_SIZE];
 
-	cli_safe(res, sizeof(res), name);
+	name_shown(name, res);
 	switch (rc) {
 	case 0:
 		printf("%s token %lld holds the lock (live)\n", res, token);
