@@ -103,7 +103,8 @@ int lockops_list(struct project *p, time_t now, struct lock_list *out,
 
 	memset(out, 0, sizeof(*out));
 	out->now = now;
-	rc = project_config(p, &cfg, err);
+	/* A broken .locks/config must not blind readers. */
+	rc = project_config_read(p, &cfg, NULL, err);
 	if (rc == 0)
 		rc = store_read(p->store, &doc, err);
 	if (rc < 0)
@@ -150,7 +151,8 @@ int lockops_find(struct project *p, const char *name, time_t now,
 	ssize_t i;
 	int rc;
 
-	rc = project_config(p, &cfg, err);
+	/* A broken .locks/config must not blind readers. */
+	rc = project_config_read(p, &cfg, NULL, err);
 	if (rc == 0)
 		rc = store_read(p->store, &doc, err);
 	if (rc < 0)

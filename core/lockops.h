@@ -55,6 +55,9 @@ struct lock_list {
 	size_t n_unclaimed;
 };
 
+/* Reads (lockops_list, lockops_find, lockops_check) go on with the last
+ * good configuration while .locks/config is broken (project.h); every
+ * request that changes the store refuses then (-EINVAL, naming the line). */
 int lockops_list(struct project *p, time_t now, struct lock_list *out,
 		 struct lf_error *err);
 void lock_list_free(struct lock_list *list);

@@ -124,11 +124,32 @@ static int create_layout(const struct project *p, struct lf_error *err)
 	return rc;
 }
 
+/* Remember what is wrong with .locks/config, telling config_report when
+ * that changes (err NULL: nothing is wrong any more). */
+static void note_config_error(struct project *p, const struct lf_error *err)
+{
+	bool was = p->config_error.code != 0;
+
+	if (!err) {
+		lf_error_clear(&p->config_error);
+		if (was && p->config_report)
+			p->config_report(p, NULL);
+		return;
+	}
+	if (was && strcmp(p->config_error.msg, err->msg) == 0)
+		return;
+	p->config_error = *err;
+	if (p->config_report)
+		p->config_report(p, err->msg);
+}
+
 /* Load .locks/config.  On failure the stamp is cleared, so the next
- * project_config() tries again instead of trusting the old settings. */
+ * project_config() tries again instead of trusting the old settings, and
+ * the configuration stays the last good one (the defaults at first). */
 static int load_config(struct project *p, struct lf_error *err)
 {
 	struct config_stamp stamp = { 0 };
+	struct lf_error why = { 0 };
 	struct lf_config cfg;
 	struct stat sb;
 	int rc;
@@ -142,11 +163,17 @@ static int load_config(struct project *p, struct lf_error *err)
 		stamp.ctime = sb.st_ctim;
 	}
 	memset(&p->config_stamp, 0, sizeof(p->config_stamp));
-	rc = config_load(p->config_path, &cfg, err);
+	rc = config_load(p->config_path, &cfg, &why);
 	if (rc < 0) {
 		p->config_valid = false;
+		note_config_error(p, &why);
+		if (err)
+			*err = why;
+		if (!p->config.names && config_defaults(&p->config, NULL) == 0)
+			store_set_durability(p->store, p->config.durability);
 		return rc;
 	}
+	note_config_error(p, NULL);
 	config_free(&p->config);
 	p->config = cfg;
 	p->config_stamp = stamp;
@@ -221,4 +248,19 @@ int project_config(struct project *p, const struct lf_config **out,
 		rc = load_config(p, err);
 	*out = &p->config;
 	return rc < 0 ? rc : 0;
+}
+
+int project_config_read(struct project *p, const struct lf_config **out,
+			struct lf_error *broken, struct lf_error *err)
+{
+	struct lf_error why = { 0 };
+
+	lf_error_clear(broken);
+	if (project_config(p, out, &why) == 0)
+		return 0;
+	if (!(*out)->names)
+		return lf_error_set(err, why.code, "%s", why.msg);
+	if (broken)
+		*broken = why;
+	return 0;
 }

@@ -30,6 +30,8 @@ static const char status_help[] =
 	"listed twice, an unreadable timestamp, a field of the wrong type) are\n"
 	"marked with '!'.  An entry lockfs cannot read a resource from claims\n"
 	"nothing; it is listed below the table and kept in locks.json as it is.\n"
+	"A broken .locks/config is reported (on stderr, and above the table)\n"
+	"and the locks are listed with the default settings all the same.\n"
 	"Colour only on a terminal, and never when NO_COLOR is set.\n"
 	"\n"
 	"  -j, --json        a JSON array for programs: per lock the object\n"
@@ -335,7 +337,8 @@ static void print_odd(const struct lock_list *list, const struct style *st)
 	}
 }
 
-static int print_table(struct project *p, const struct lock_list *list)
+static int print_table(struct project *p, const struct lock_list *list,
+		       const struct lf_error *broken)
 {
 	const struct lf_config *cfg;
 	struct lf_error err = { 0 };
@@ -343,10 +346,13 @@ static int print_table(struct project *p, const struct lock_list *list)
 	char timeout[32];
 	size_t i, stale = 0;
 
-	if (project_config(p, &cfg, &err) < 0) {
+	if (project_config_read(p, &cfg, NULL, &err) < 0) {
 		cli_error("status", "%s", err.msg);
 		return cli_exit_code(-err.code);
 	}
+	if (broken->code)
+		printf("%s!%s .locks/config is broken: %s\n", st.odd, st.reset,
+		       broken->msg);
 	cli_format_age(cfg->stale_seconds, timeout, sizeof(timeout));
 	printf("Active locks in %s (stale after %s):\n", p->root, timeout);
 	if (list->n == 0) {
@@ -373,7 +379,8 @@ int cmd_status(const char *root, int argc, char **argv)
 	};
 	const char *cmd = "status";
 	struct lock_list list = { 0 };
-	struct lf_error err = { 0 };
+	struct lf_error err = { 0 }, broken = { 0 };
+	const struct lf_config *cfg;
 	struct project *p = NULL;
 	bool json = false;
 	int opt, code, rc;
@@ -401,7 +408,13 @@ int cmd_status(const char *root, int argc, char **argv)
 		code = cli_exit_code(rc);
 		goto out;
 	}
-	code = json ? print_json(&list) : print_table(p, &list);
+	/* The dashboard must not go blind over a typo in the config, nor
+	 * hide it: it says so and lists with the default settings. */
+	if (project_config_read(p, &cfg, &broken, &err) == 0 && broken.code)
+		cli_error(cmd, ".locks/config is broken (%s): listing with the "
+			  "default settings; changes are refused until it is "
+			  "fixed", broken.msg);
+	code = json ? print_json(&list) : print_table(p, &list, &broken);
 	/* The dashboard is this command's whole result: a full disk or a
 	 * closed pipe must not pass for success. */
 	if (code == EXIT_OK && fflush(stdout) == EOF) {
