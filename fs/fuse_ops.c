@@ -121,7 +121,9 @@ static int find(const char *name, struct lock_view *v)
  * (stat, the kernel's lookup at open, the read) all render it for the
  * instant the first of them chose; a lock asked about again after a
  * pause, or for longer than RENDER_HOLD_MAX in a row, gets the time of
- * day afresh, so ages never lag by more than that. */
+ * day afresh, so ages never lag by more than that; so does every lock
+ * once the wall clock is stepped (it then disagrees with the monotonic
+ * one), so that a step shows at once. */
 #define RENDER_SLOTS 16
 #define RENDER_GAP_NS 1000000000LL	/* a pause longer than this: afresh */
 #define RENDER_HOLD_MAX 2		/* seconds one instant is kept at most */
@@ -144,6 +146,7 @@ static long long monotonic_ns(void)
 static time_t render_time(const char *name)
 {
 	long long mono = monotonic_ns();
+	time_t wall = time(NULL);
 	struct render_slot *s;
 	unsigned i;
 
@@ -152,7 +155,8 @@ static time_t render_time(const char *name)
 		if (strcmp(s->name, name) != 0)
 			continue;
 		if (mono - s->last <= RENDER_GAP_NS &&
-		    mono - s->first <= RENDER_HOLD_MAX * 1000000000LL) {
+		    mono - s->first <= RENDER_HOLD_MAX * 1000000000LL &&
+		    wall >= s->now && wall - s->now <= RENDER_HOLD_MAX + 1) {
 			s->last = mono;
 			return s->now;
 		}
@@ -161,7 +165,7 @@ static time_t render_time(const char *name)
 	if (i == RENDER_SLOTS)
 		s = &render_slots[render_next++ % RENDER_SLOTS];
 	snprintf(s->name, sizeof(s->name), "%s", name);
-	s->now = time(NULL);
+	s->now = wall;
 	s->first = s->last = mono;
 	return s->now;
 }
