@@ -146,7 +146,7 @@ static void note_config_error(struct project *p, const struct lf_error *err)
 /* Load .locks/config.  On failure the stamp is cleared, so the next
  * project_config() tries again instead of trusting the old settings, and
  * the configuration stays the last good one (the defaults at first). */
-static int load_config(struct project *p, struct lf_error *err)
+static int load_config(struct project *p)
 {
 	struct config_stamp stamp = { 0 };
 	struct lf_error why = { 0 };
@@ -167,8 +167,6 @@ static int load_config(struct project *p, struct lf_error *err)
 	if (rc < 0) {
 		p->config_valid = false;
 		note_config_error(p, &why);
-		if (err)
-			*err = why;
 		if (!p->config.names && config_defaults(&p->config, NULL) == 0)
 			store_set_durability(p->store, p->config.durability);
 		return rc;
@@ -207,7 +205,7 @@ int project_open(const char *root, bool create, struct project **out,
 	/* A bad config is reported by every operation that needs it (the
 	 * stamp stays unset so project_config() tries again), not here:
 	 * unmounting or fixing the project must not depend on it. */
-	load_config(p, NULL);
+	load_config(p);
 	*out = p;
 	return 0;
 fail:
@@ -245,22 +243,26 @@ int project_config(struct project *p, const struct lf_config **out,
 	int rc = 0;
 
 	if (!p->config_valid || config_changed(p))
-		rc = load_config(p, err);
+		rc = load_config(p);
 	*out = &p->config;
-	return rc < 0 ? rc : 0;
+	if (rc < 0)
+		return lf_error_set(err, p->config_error.code,
+				    ".locks/config is broken (%s); changes are "
+				    "refused until it is fixed",
+				    p->config_error.msg);
+	return 0;
 }
 
 int project_config_read(struct project *p, const struct lf_config **out,
 			struct lf_error *broken, struct lf_error *err)
 {
-	struct lf_error why = { 0 };
-
 	lf_error_clear(broken);
-	if (project_config(p, out, &why) == 0)
+	if (project_config(p, out, NULL) == 0)
 		return 0;
 	if (!(*out)->names)
-		return lf_error_set(err, why.code, "%s", why.msg);
+		return lf_error_set(err, p->config_error.code, "%s",
+				    p->config_error.msg);
 	if (broken)
-		*broken = why;
+		*broken = p->config_error;
 	return 0;
 }
