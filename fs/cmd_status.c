@@ -127,10 +127,11 @@ fail:
 
 static cJSON *unclaimed_object(const char *problem)
 {
-	cJSON *o = cJSON_CreateObject(), *flags;
+	cJSON *o = cJSON_CreateObject(), *flags = NULL;
 
-	flags = o ? cJSON_AddArrayToObject(o, "flags") : NULL;
-	if (!flags || !cJSON_AddNullToObject(o, "resource") ||
+	if (o && cJSON_AddNullToObject(o, "resource"))
+		flags = cJSON_AddArrayToObject(o, "flags");
+	if (!flags ||
 	    !cJSON_AddItemToArray(flags, cJSON_CreateString("no-claim")) ||
 	    !cJSON_AddStringToObject(o, "problem", problem)) {
 		cJSON_Delete(o);
