@@ -305,7 +305,7 @@ static const char *resource_key_hint(const cJSON *e)
  * "resource".  -ENOMEM. */
 static int unclaimed_reason(const cJSON *e, size_t pos, char **msg)
 {
-	const char *what, *hint = NULL;
+	const char *what = NULL, *hint = NULL;
 	int n, rc;
 
 	*msg = NULL;
@@ -313,12 +313,12 @@ static int unclaimed_reason(const cJSON *e, size_t pos, char **msg)
 		what = "is not an object";
 	else if ((n = count_key(e, "resource")) > 1)
 		what = "has \"resource\" twice";
-	else if (n == 0)
-		what = (hint = resource_key_hint(e)) ? "has \"%s\", not \"resource\""
-						     : "has no \"resource\"";
-	else if (cJSON_IsString(cJSON_GetObjectItemCaseSensitive(e, "resource")))
+	else if (n == 0 && !(hint = resource_key_hint(e)))
+		what = "has no \"resource\"";
+	else if (n == 1 &&
+		 cJSON_IsString(cJSON_GetObjectItemCaseSensitive(e, "resource")))
 		return 0;
-	else
+	else if (n == 1)
 		what = "has a \"resource\" that is not a string";
 	if (hint)
 		rc = asprintf(msg, "locks[%zu] has \"%s\", not \"resource\"", pos,
