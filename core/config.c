@@ -329,6 +329,12 @@ int config_parse(const char *buf, size_t len, struct lf_config *out,
 				    CONFIG_MAX_BYTES);
 	if (len > 0 && !buf)
 		return lf_error_set(err, EINVAL, "config: no buffer");
+	/* Editors on some systems start a UTF-8 file with a byte order
+	 * mark; it is no part of the first key. */
+	if (len >= 3 && memcmp(buf, "\xef\xbb\xbf", 3) == 0) {
+		buf += 3;
+		len -= 3;
+	}
 	st.probe = nameset_new_empty();
 	if (!st.probe)
 		return lf_error_set(err, ENOMEM, "out of memory");

@@ -9,7 +9,8 @@
  *   durability = file            # rename | file | full (see store.h)
  *
  * A missing file means all defaults.  Any unknown key or bad value is an
- * error naming the line, so a typo never silently changes behaviour.
+ * error naming the line, so a typo never silently changes behaviour.  A
+ * UTF-8 byte order mark at the start is skipped.
  */
 #ifndef LOCKFS_CONFIG_H
 #define LOCKFS_CONFIG_H

@@ -153,11 +153,13 @@ static int session_label(const char *env, size_t len, const char *var,
 	return 1;
 }
 
-/* Rules 1 and 2: 1 when the environment names the instance, 0 when it
- * does not, negative when it tries to but the value is unusable. */
+/* Rules 1 and 2: 1 when the environment names the instance (*rule says
+ * how), 0 when it does not, negative when it tries to but the value is
+ * unusable. */
 static int label_from_env(const char *env, size_t len, char *label,
-			  struct lf_error *err)
+			  enum identity_rule *rule, struct lf_error *err)
 {
+	bool desktop;
 	const char *v;
 	size_t vlen;
 	int rc;
@@ -168,15 +170,40 @@ static int label_from_env(const char *env, size_t len, char *label,
 			return rc;
 		memcpy(label, v, vlen);
 		label[vlen] = '\0';
+		*rule = RULE_LOCKFS_INSTANCE;
 		return 1;
 	}
+	desktop = env_equals(env, len, "CLAUDE_CODE_ENTRYPOINT", "claude-desktop");
+	*rule = desktop ? RULE_CLAUDE_DESKTOP : RULE_CLAUDE_CODE;
 	rc = session_label(env, len, "CLAUDE_CODE_SESSION_ID",
-			   env_equals(env, len, "CLAUDE_CODE_ENTRYPOINT",
-				      "claude-desktop") ? "Desktop-" : "CLI-",
-			   label, err);
+			   desktop ? "Desktop-" : "CLI-", label, err);
 	if (rc != 0)
 		return rc;
+	*rule = RULE_CODEX;
 	return session_label(env, len, "CODEX_THREAD_ID", "Codex-", label, err);
+}
+
+const char *identity_rule_words(enum identity_rule rule)
+{
+	switch (rule) {
+	case RULE_LOCKFS_INSTANCE:
+		return "LOCKFS_INSTANCE is set";
+	case RULE_CLAUDE_CODE:
+		return "CLAUDE_CODE_SESSION_ID is set (Claude Code)";
+	case RULE_CLAUDE_DESKTOP:
+		return "CLAUDE_CODE_SESSION_ID is set, with CLAUDE_CODE_ENTRYPOINT=claude-desktop (Claude Desktop)";
+	case RULE_CODEX:
+		return "CODEX_THREAD_ID is set (Codex)";
+	case RULE_TREE_AGENT:
+		return "process tree: the nearest ancestor that is not a shell or a wrapper";
+	case RULE_TREE_SHELL:
+		return "process tree: an interactive shell (a terminal's session leader) is its own instance";
+	case RULE_TREE_CALLER:
+		return "process tree: no agent above; the calling program itself";
+	case RULE_TREE_TOP:
+		return "process tree: no agent above; the process where the walk stopped";
+	}
+	return "unknown";
 }
 
 /* Rule 3's label: "<comm>-<pid>", comm made label-safe and cut to fit. */
@@ -263,18 +290,24 @@ static int walk_up(const char *proc_root, const struct proc_stat *caller,
 }
 
 /* The holder process: the agent above the caller, else the caller itself
- * when it looks like a long-lived program, else where the climb stopped. */
+ * when it looks like a long-lived program, else where the climb stopped;
+ * *rule says which. */
 static int find_holder(const char *proc_root, const struct proc_stat *caller,
-		       struct proc_stat *found, struct lf_error *err)
+		       struct proc_stat *found, enum identity_rule *rule,
+		       struct lf_error *err)
 {
 	int rc;
 
 	rc = walk_up(proc_root, caller, found, err);
 	if (rc < 0)
 		return rc;
+	*rule = rc ? RULE_TREE_AGENT :
+		is_interactive_shell(found) ? RULE_TREE_SHELL : RULE_TREE_TOP;
 	if (rc == 0 && !identity_is_wrapper(caller->comm) &&
-	    caller->num_threads > 1)
+	    caller->num_threads > 1) {
 		*found = *caller;
+		*rule = RULE_TREE_CALLER;
+	}
 	return 0;
 }
 
@@ -304,6 +337,7 @@ int identity_resolve(const char *proc_root, pid_t tid, struct holder *out,
 		     struct lf_error *err)
 {
 	struct proc_stat caller, found;
+	enum identity_rule tree_rule;
 	char *env = NULL;
 	size_t env_len = 0;
 	pid_t tgid;
@@ -319,19 +353,22 @@ int identity_resolve(const char *proc_root, pid_t tid, struct holder *out,
 	rc = read_env(proc_root, tgid, &env, &env_len, err);
 	if (rc < 0)
 		return rc;
-	labelled = label_from_env(env ? env : "", env_len, out->instance, err);
+	labelled = label_from_env(env ? env : "", env_len, out->instance,
+				  &out->rule, err);
 	if (labelled < 0) {
 		rc = labelled;
 		goto out;
 	}
 	out->force = env_force(env ? env : "", env_len);
-	rc = find_holder(proc_root, &caller, &found, err);
+	rc = find_holder(proc_root, &caller, &found, &tree_rule, err);
 	if (rc < 0)
 		goto out;
 	out->pid = found.pid;
 	out->start_time = found.start_time;
-	if (!labelled)
+	if (!labelled) {
 		tree_label(&found, out->instance);
+		out->rule = tree_rule;
+	}
 	snprintf(out->host, sizeof(out->host), "%s", identity_hostname());
 out:
 	free(env);

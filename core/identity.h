@@ -29,8 +29,21 @@
 #define INSTANCE_MAX_LEN 64
 #define HOST_MAX_LEN 255
 
+/* Which rule named the instance (lockfs whoami tells). */
+enum identity_rule {
+	RULE_LOCKFS_INSTANCE,	/* 1: LOCKFS_INSTANCE */
+	RULE_CLAUDE_CODE,	/* 2: CLAUDE_CODE_SESSION_ID */
+	RULE_CLAUDE_DESKTOP,	/* 2: the same, CLAUDE_CODE_ENTRYPOINT=claude-desktop */
+	RULE_CODEX,		/* 2: CODEX_THREAD_ID */
+	RULE_TREE_AGENT,	/* 3: the nearest ancestor not a shell or wrapper */
+	RULE_TREE_SHELL,	/* 3: an interactive shell stopped the walk */
+	RULE_TREE_CALLER,	/* 3: none above; the caller, a long-lived program */
+	RULE_TREE_TOP,		/* 3: none above; where the walk stopped */
+};
+
 struct holder {
 	char instance[INSTANCE_MAX_LEN + 1];
+	enum identity_rule rule;
 	pid_t pid;			/* long-lived holder process; 0: none */
 	unsigned long long start_time;	/* of pid, from /proc/<pid>/stat */
 	char host[HOST_MAX_LEN + 1];
@@ -44,6 +57,9 @@ struct holder {
  * LOCKFS_INSTANCE (or session id) is unusable (the message says why). */
 int identity_resolve(const char *proc_root, pid_t tid, struct holder *out,
 		     struct lf_error *err);
+
+/* A phrase for the rule ("LOCKFS_INSTANCE is set"). */
+const char *identity_rule_words(enum identity_rule rule);
 
 /* True for shells and wrappers that never count as the agent. */
 bool identity_is_wrapper(const char *comm);

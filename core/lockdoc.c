@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <cjson/cJSON.h>
 
@@ -41,8 +42,13 @@ struct name_index {
 struct lockdoc {
 	cJSON *root;
 	cJSON *locks;		/* the "locks" array inside root */
-	cJSON **items;		/* its elements, in order */
+	cJSON **items;		/* its claims (entries with a readable
+				 * resource), in order */
+	char **problem;		/* per claim: what is unreadable, or NULL */
 	size_t n, cap;
+	char **unclaimed;	/* what is wrong with each entry that claims
+				 * nothing; such entries are never edited */
+	size_t n_unclaimed;
 	struct name_index index;	/* only read through doc_index() */
 	long long token_floor;		/* tokens handed out outside the document */
 };
@@ -251,54 +257,105 @@ static void scan_owned(const cJSON *e, struct owned_fields *o)
 	}
 }
 
-static int check_entry(const cJSON *e, size_t idx, struct lf_error *err)
+/* A hint for an entry without "resource": the usual slip is its case. */
+static const char *resource_key_hint(const cJSON *e)
+{
+	const cJSON *it;
+
+	cJSON_ArrayForEach(it, e)
+		if (it->string && strcasecmp(it->string, "resource") == 0 &&
+		    strcmp(it->string, "resource") != 0)
+			return it->string;
+	return NULL;
+}
+
+/* Why entry e claims nothing, into *msg (malloc'd), or *msg NULL when it
+ * names a resource: it must be an object with exactly one string
+ * "resource".  -ENOMEM. */
+static int unclaimed_reason(const cJSON *e, size_t pos, char **msg)
+{
+	const char *what = NULL, *hint = NULL;
+	int n, rc;
+
+	*msg = NULL;
+	if (!cJSON_IsObject(e))
+		what = "is not an object";
+	else if ((n = count_key(e, "resource")) > 1)
+		what = "has \"resource\" twice";
+	else if (n == 0 && !(hint = resource_key_hint(e)))
+		what = "has no \"resource\"";
+	else if (n == 1 &&
+		 cJSON_IsString(cJSON_GetObjectItemCaseSensitive(e, "resource")))
+		return 0;
+	else if (n == 1)
+		what = "has a \"resource\" that is not a string";
+	if (hint)
+		rc = asprintf(msg, "locks[%zu] has \"%s\", not \"resource\"", pos,
+			      hint);
+	else
+		rc = asprintf(msg, "locks[%zu] %s", pos, what);
+	if (rc < 0) {
+		*msg = NULL;
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+static void add_problem(char *buf, size_t size, const char *key,
+			const char *what)
+{
+	size_t used = strlen(buf);
+
+	snprintf(buf + used, size - used, "%s\"%s\" %s", used ? "; " : "",
+		 key, what);
+}
+
+/* What lockfs cannot read in claim e, into *out (malloc'd, NULL: all is
+ * readable): an owned field of the wrong type or given twice, which is
+ * read as absent.  -ENOMEM. */
+static int claim_problem(const cJSON *e, char **out)
 {
 	struct owned_fields o;
 	const cJSON *f;
+	char buf[512] = "";
 	long long v;
 	size_t k;
 
-	if (!cJSON_IsObject(e))
-		return lf_error_set(err, EIO,
-				    "locks.json: locks[%zu] is not an object", idx);
+	*out = NULL;
 	scan_owned(e, &o);
-	for (k = 0; k < N_STRINGS; k++) {
-		const char *key = owned_strings[k];
-
-		if (o.count[k] > 1)
-			return lf_error_set(err, EIO,
-				"locks.json: locks[%zu] has \"%s\" twice", idx, key);
-		f = o.first[k];
-		if (!f && k >= 2)
-			continue;
-		if (!cJSON_IsString(f))
-			return lf_error_set(err, EIO,
-				"locks.json: locks[%zu]: \"%s\" %s", idx, key,
-				f ? "is not a string" : "is missing");
-	}
-	for (k = N_STRINGS; k < N_STRINGS + N_INTEGERS; k++) {
+	for (k = 0; k < N_OWNED; k++) {
 		const char *key = owned_key(k);
+		bool integer = k >= N_STRINGS && k < N_STRINGS + N_INTEGERS;
 
-		if (o.count[k] > 1)
-			return lf_error_set(err, EIO,
-				"locks.json: locks[%zu] has \"%s\" twice", idx, key);
 		f = o.first[k];
-		if (f && (raw_to_ll(f, &v) < 0 || v < 0))
-			return lf_error_set(err, EIO,
-				"locks.json: locks[%zu]: \"%s\" is not a non-negative integer",
-				idx, key);
+		if (o.count[k] > 1)
+			add_problem(buf, sizeof(buf), key, "appears twice");
+		else if (!f && strcmp(key, "instance") == 0)
+			add_problem(buf, sizeof(buf), key, "is missing");
+		else if (f && !integer && !cJSON_IsString(f))
+			add_problem(buf, sizeof(buf), key, "is not a string");
+		else if (f && integer && (raw_to_ll(f, &v) < 0 || v < 0))
+			add_problem(buf, sizeof(buf), key,
+				    "is not a non-negative integer");
 	}
-	if (o.count[N_OWNED - 1] > 1)
-		return lf_error_set(err, EIO,
-			"locks.json: locks[%zu] has \"timestamp\" twice", idx);
-	return 0;
+	if (!buf[0])
+		return 0;
+	*out = strdup(buf);
+	return *out ? 0 : -ENOMEM;
+}
+
+/* Recompute claim i's problem after an edit. */
+static int refresh_problem(struct lockdoc *doc, size_t i)
+{
+	free(doc->problem[i]);
+	return claim_problem(doc->items[i], &doc->problem[i]);
 }
 
 static int index_entries(struct lockdoc *doc, struct lf_error *err)
 {
 	cJSON *e;
-	size_t n = 0;
-	int rc;
+	size_t n = 0, pos = 0;
+	char *why;
 
 	cJSON_ArrayForEach(e, doc->locks)
 		n++;
@@ -307,12 +364,19 @@ static int index_entries(struct lockdoc *doc, struct lf_error *err)
 				    "locks.json: more than %d locks", LOCKDOC_MAX_ENTRIES);
 	doc->cap = n < 16 ? 16 : n;
 	doc->items = calloc(doc->cap, sizeof(*doc->items));
-	if (!doc->items)
+	doc->problem = calloc(doc->cap, sizeof(*doc->problem));
+	doc->unclaimed = calloc(n ? n : 1, sizeof(*doc->unclaimed));
+	if (!doc->items || !doc->problem || !doc->unclaimed)
 		return lf_error_set(err, ENOMEM, "out of memory");
 	cJSON_ArrayForEach(e, doc->locks) {
-		rc = check_entry(e, doc->n, err);
-		if (rc < 0)
-			return rc;
+		if (unclaimed_reason(e, pos++, &why) < 0)
+			return lf_error_set(err, ENOMEM, "out of memory");
+		if (why) {
+			doc->unclaimed[doc->n_unclaimed++] = why;
+			continue;
+		}
+		if (claim_problem(e, &doc->problem[doc->n]) < 0)
+			return lf_error_set(err, ENOMEM, "out of memory");
 		doc->items[doc->n++] = e;
 	}
 	return 0;
@@ -436,7 +500,8 @@ struct lockdoc *lockdoc_new(void)
 	doc->locks = doc->root ? cJSON_AddArrayToObject(doc->root, "locks") : NULL;
 	doc->cap = 16;
 	doc->items = calloc(doc->cap, sizeof(*doc->items));
-	if (!doc->locks || !doc->items) {
+	doc->problem = calloc(doc->cap, sizeof(*doc->problem));
+	if (!doc->locks || !doc->items || !doc->problem) {
 		lockdoc_free(doc);
 		return NULL;
 	}
@@ -445,9 +510,17 @@ struct lockdoc *lockdoc_new(void)
 
 void lockdoc_free(struct lockdoc *doc)
 {
+	size_t i;
+
 	if (!doc)
 		return;
 	cJSON_Delete(doc->root);
+	for (i = 0; doc->problem && i < doc->n; i++)
+		free(doc->problem[i]);
+	for (i = 0; i < doc->n_unclaimed; i++)
+		free(doc->unclaimed[i]);
+	free(doc->problem);
+	free(doc->unclaimed);
 	free(doc->items);
 	free(doc->index.slot);
 	free(doc->index.next);
@@ -620,24 +693,67 @@ static long long get_integer(const cJSON *e, const char *key, long long dflt)
 	return v;
 }
 
+/* Owned field k as a string, or NULL when absent, of another type, or
+ * given twice (which of the two would be a guess). */
+static const char *owned_string(const struct owned_fields *o, size_t k)
+{
+	const cJSON *f = o->first[k];
+
+	return o->count[k] == 1 && cJSON_IsString(f) ? f->valuestring : NULL;
+}
+
+/* Owned field k as a non-negative integer, or -1 (absent, unreadable). */
+static long long owned_integer(const struct owned_fields *o, size_t k)
+{
+	long long v;
+
+	if (o->count[k] != 1 || raw_to_ll(o->first[k], &v) < 0 || v < 0)
+		return -1;
+	return v;
+}
+
+static size_t owned_slot(const char *key)
+{
+	return (size_t)owned_index(key);
+}
+
 void lockdoc_entry(const struct lockdoc *doc, size_t i, struct lock_entry *out)
 {
 	const cJSON *e = doc->items[i];
-	long long pid;
+	struct owned_fields o;
+	long long pid, start, token;
 
+	scan_owned(e, &o);
 	memset(out, 0, sizeof(*out));
-	out->resource = get_string(e, "resource");
-	out->instance = get_string(e, "instance");
-	out->timestamp = get_string(e, "timestamp");
+	out->resource = owned_string(&o, owned_slot("resource"));
+	out->instance = owned_string(&o, owned_slot("instance"));
+	out->timestamp = owned_string(&o, owned_slot("timestamp"));
 	out->ts_ok = out->timestamp && isotime_parse(out->timestamp, &out->ts) == 0;
-	out->acquired = get_string(e, "acquired");
-	out->token = get_integer(e, "token", 0);
-	pid = get_integer(e, "pid", 0);
+	out->acquired = owned_string(&o, owned_slot("acquired"));
+	token = owned_integer(&o, owned_slot("token"));
+	out->token = token > 0 ? token : 0;
+	pid = owned_integer(&o, owned_slot("pid"));
+	start = owned_integer(&o, owned_slot("start_time"));
+	/* A pid whose start time cannot be read cannot be told apart from a
+	 * later process with the same pid: liveness is left to the age. */
+	if (o.count[owned_slot("start_time")] && start < 0)
+		pid = 0;
 	out->pid = pid > 0 && pid <= INT_MAX ? (pid_t)pid : 0;
-	out->start_time = (unsigned long long)get_integer(e, "start_time", 0);
-	out->host = get_string(e, "host");
-	out->uid = get_integer(e, "uid", -1);
-	out->note = get_string(e, "note");
+	out->start_time = start > 0 ? (unsigned long long)start : 0;
+	out->host = owned_string(&o, owned_slot("host"));
+	out->uid = owned_integer(&o, owned_slot("uid"));
+	out->note = owned_string(&o, owned_slot("note"));
+	out->problem = doc->problem[i];
+}
+
+size_t lockdoc_unclaimed_count(const struct lockdoc *doc)
+{
+	return doc->n_unclaimed;
+}
+
+const char *lockdoc_unclaimed(const struct lockdoc *doc, size_t k)
+{
+	return doc->unclaimed[k];
 }
 
 /* ---- finding a resource: the name index ---- */
@@ -747,11 +863,31 @@ ssize_t lockdoc_find_next(const struct lockdoc *cdoc, size_t i)
 	return doc->index.next[i] == NO_ENTRY ? -1 : (ssize_t)doc->index.next[i];
 }
 
+/* Delete every occurrence of key after the first (another writer may
+ * have given a field twice; what lockfs writes it writes once). */
+static void drop_repeats(cJSON *obj, const char *key)
+{
+	cJSON *it, *next, *first = cJSON_GetObjectItemCaseSensitive(obj, key);
+
+	for (it = first ? first->next : NULL; it; it = next) {
+		next = it->next;
+		if (it->string && strcmp(it->string, key) == 0)
+			cJSON_Delete(cJSON_DetachItemViaPointer(obj, it));
+	}
+}
+
+static void delete_key(cJSON *obj, const char *key)
+{
+	drop_repeats(obj, key);
+	cJSON_DeleteItemFromObjectCaseSensitive(obj, key);
+}
+
 /* Set key in place (keeping its position) or add it at the end. */
 static int set_item(cJSON *obj, const char *key, cJSON *value)
 {
 	if (!value)
 		return -ENOMEM;
+	drop_repeats(obj, key);
 	if (cJSON_GetObjectItemCaseSensitive(obj, key))
 		return cJSON_ReplaceItemInObjectCaseSensitive(obj, key, value) ?
 			0 : -ENOMEM;
@@ -767,7 +903,7 @@ static int set_string(cJSON *obj, const char *key, const char *value)
 	int rc;
 
 	if (!value) {
-		cJSON_DeleteItemFromObjectCaseSensitive(obj, key);
+		delete_key(obj, key);
 		return 0;
 	}
 	if (text_is_valid(value))
@@ -809,14 +945,14 @@ static int write_fields(cJSON *e, const struct lock_fields *f)
 		rc |= set_integer(e, "pid", f->pid);
 		rc |= set_integer(e, "start_time", (long long)f->start_time);
 	} else {
-		cJSON_DeleteItemFromObjectCaseSensitive(e, "pid");
-		cJSON_DeleteItemFromObjectCaseSensitive(e, "start_time");
+		delete_key(e, "pid");
+		delete_key(e, "start_time");
 	}
 	rc |= set_string(e, "host", f->host);
 	if (f->uid >= 0)
 		rc |= set_integer(e, "uid", f->uid);
 	else
-		cJSON_DeleteItemFromObjectCaseSensitive(e, "uid");
+		delete_key(e, "uid");
 	rc |= set_string(e, "note", f->note);
 	return rc ? -ENOMEM : 0;
 }
@@ -824,14 +960,20 @@ static int write_fields(cJSON *e, const struct lock_fields *f)
 static int push_item(struct lockdoc *doc, cJSON *e)
 {
 	cJSON **items;
+	char **problem;
 
 	if (doc->n == doc->cap) {
 		items = realloc(doc->items, doc->cap * 2 * sizeof(*items));
 		if (!items)
 			return -ENOMEM;
 		doc->items = items;
+		problem = realloc(doc->problem, doc->cap * 2 * sizeof(*problem));
+		if (!problem)
+			return -ENOMEM;
+		doc->problem = problem;
 		doc->cap *= 2;
 	}
+	doc->problem[doc->n] = NULL;
 	doc->items[doc->n++] = e;
 	return 0;
 }
@@ -868,17 +1010,23 @@ int lockdoc_append(struct lockdoc *doc, const char *resource,
 
 int lockdoc_replace(struct lockdoc *doc, size_t i, const struct lock_fields *f)
 {
-	return write_fields(doc->items[i], f);
+	int rc = write_fields(doc->items[i], f);
+
+	return rc < 0 ? rc : refresh_problem(doc, i);
 }
 
 int lockdoc_touch(struct lockdoc *doc, size_t i, time_t timestamp)
 {
-	return set_time(doc->items[i], "timestamp", timestamp);
+	int rc = set_time(doc->items[i], "timestamp", timestamp);
+
+	return rc < 0 ? rc : refresh_problem(doc, i);
 }
 
 int lockdoc_set_note(struct lockdoc *doc, size_t i, const char *note)
 {
-	return set_string(doc->items[i], "note", note);
+	int rc = set_string(doc->items[i], "note", note);
+
+	return rc < 0 ? rc : refresh_problem(doc, i);
 }
 
 void lockdoc_remove(struct lockdoc *doc, size_t i)
@@ -886,6 +1034,9 @@ void lockdoc_remove(struct lockdoc *doc, size_t i)
 	cJSON *e = doc->items[i];
 
 	index_drop(doc);
+	free(doc->problem[i]);
+	memmove(doc->problem + i, doc->problem + i + 1,
+		(doc->n - i - 1) * sizeof(*doc->problem));
 	memmove(doc->items + i, doc->items + i + 1,
 		(doc->n - i - 1) * sizeof(*doc->items));
 	doc->n--;

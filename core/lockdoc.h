@@ -8,11 +8,21 @@
  *
  * Parsing refuses, with the byte offset and what is wrong: non-UTF-8 bytes,
  * nesting deeper than LOCKDOC_MAX_DEPTH, more than LOCKDOC_MAX_BYTES, JSON
- * syntax errors, a top level that is not an object, "locks" that is not an
- * array, an entry that is not an object or lacks a string "resource" or
- * "instance", a lockfs-owned field of the wrong type.  An empty or
- * all-whitespace file is an empty store.  An unreadable timestamp is not a
- * parse error: the entry is kept and reported as such (ts_ok false).
+ * syntax errors, a top level that is not an object, "locks" or
+ * "last_token" given twice, "locks" that is not an array, a "last_token"
+ * that is not a non-negative integer.  An empty or all-whitespace file is
+ * an empty store.
+ *
+ * One bad entry does not make the store unreadable; it is kept as it is
+ * and read as narrowly as possible.  An entry that is not an object, or
+ * has no single string "resource", claims nothing: it is not one of the
+ * entries below, lockfs never edits it, and lockdoc_unclaimed() says what
+ * is wrong with it.  In any other entry (a claim) a lockfs-owned field of
+ * the wrong type, or given twice, reads as absent and lock_entry.problem
+ * says so: a missing instance is a holder nobody is, an unreadable
+ * timestamp makes the lock stale (ts_ok false), an unreadable pid or start
+ * time leaves its liveness to its age.  Writing a claim rewrites the
+ * fields it writes once, with the right type.
  */
 #ifndef LOCKFS_LOCKDOC_H
 #define LOCKFS_LOCKDOC_H
@@ -32,7 +42,8 @@
 struct lockdoc;
 
 /* A read-only view of one entry; strings point into the document and stay
- * valid until it is edited or freed.  Absent optional fields: NULL / 0 / -1. */
+ * valid until it is edited or freed.  Absent or unreadable fields:
+ * NULL / 0 / -1 (instance too: nobody holds such a lock). */
 struct lock_entry {
 	const char *resource;
 	const char *instance;
@@ -46,6 +57,7 @@ struct lock_entry {
 	const char *host;
 	long long uid;			/* -1: unknown */
 	const char *note;
+	const char *problem;		/* what could not be read, or NULL */
 };
 
 int lockdoc_parse(const char *buf, size_t len, struct lockdoc **out,
@@ -69,6 +81,11 @@ ssize_t lockdoc_find_next(const struct lockdoc *doc, size_t i);
 
 /* Fill *out for entry i (i < lockdoc_count()). */
 void lockdoc_entry(const struct lockdoc *doc, size_t i, struct lock_entry *out);
+
+/* The entries that claim nothing: how many, and what is wrong with the
+ * k-th (for example: locks[3] has no "resource"), as of parsing. */
+size_t lockdoc_unclaimed_count(const struct lockdoc *doc);
+const char *lockdoc_unclaimed(const struct lockdoc *doc, size_t k);
 
 /* What a new or changed entry records about its holder. */
 struct lock_fields {

@@ -96,21 +96,27 @@ int lockops_list(struct project *p, time_t now, struct lock_list *out,
 
 	memset(out, 0, sizeof(*out));
 	out->now = now;
-	rc = project_config(p, &cfg, err);
+	/* A broken .locks/config must not blind readers. */
+	rc = project_config_read(p, &cfg, NULL, err);
 	if (rc == 0)
 		rc = store_read(p->store, &doc, err);
 	if (rc < 0)
 		return rc;
 	out->n = lockdoc_count(doc);
+	out->n_unclaimed = lockdoc_unclaimed_count(doc);
 	while (cap < 2 * out->n)
 		cap *= 2;
 	out->v = calloc(out->n ? out->n : 1, sizeof(*out->v));
+	out->unclaimed = calloc(out->n_unclaimed ? out->n_unclaimed : 1,
+				sizeof(*out->unclaimed));
 	seen = calloc(cap, sizeof(*seen));
-	if (!out->v || !seen) {
+	if (!out->v || !out->unclaimed || !seen) {
 		free(seen);
 		lock_list_free(out);
 		return lf_error_set(err, ENOMEM, "out of memory");
 	}
+	for (i = 0; i < out->n_unclaimed; i++)
+		out->unclaimed[i] = lockdoc_unclaimed(doc, i);
 	for (i = 0; i < out->n; i++) {
 		make_view(p, cfg, doc, i, now, &memo, &out->v[i]);
 		out->v[i].duplicate = seen_before(seen, cap, out->v[i].e.resource);
@@ -122,8 +128,11 @@ int lockops_list(struct project *p, time_t now, struct lock_list *out,
 void lock_list_free(struct lock_list *list)
 {
 	free(list->v);
+	free(list->unclaimed);
 	list->v = NULL;
+	list->unclaimed = NULL;
 	list->n = 0;
+	list->n_unclaimed = 0;
 }
 
 int lockops_find(struct project *p, const char *name, time_t now,
@@ -135,7 +144,8 @@ int lockops_find(struct project *p, const char *name, time_t now,
 	ssize_t i;
 	int rc;
 
-	rc = project_config(p, &cfg, err);
+	/* A broken .locks/config must not blind readers. */
+	rc = project_config_read(p, &cfg, NULL, err);
 	if (rc == 0)
 		rc = store_read(p->store, &doc, err);
 	if (rc < 0)
@@ -152,7 +162,7 @@ int lockops_find(struct project *p, const char *name, time_t now,
 static int check_names(const struct lf_config *cfg, enum lock_request req,
 		       const char *const *names, size_t n, struct lf_error *err)
 {
-	char near[NAME_MAX_LEN + 1];
+	char near[NAME_MAX_LEN + 1], shown[NAME_SHOWN_SIZE];
 	size_t i, j;
 
 	if (n == 0)
@@ -169,13 +179,14 @@ static int check_names(const struct lf_config *cfg, enum lock_request req,
 		}
 		if (nameset_contains(cfg->names, names[i]))
 			continue;
+		name_shown(names[i], shown);
 		if (nameset_nearest(cfg->names, names[i], near, sizeof(near)))
 			return lf_error_set(err, EINVAL,
-				"\"%.80s\" is not a resource name of this project; did you mean %s?",
-				names[i], near);
+				"\"%s\" is not a resource name of this project; did you mean %s?",
+				shown, near);
 		return lf_error_set(err, EINVAL,
-				    "\"%.80s\" is not a resource name of this project",
-				    names[i]);
+				    "\"%s\" is not a resource name of this project",
+				    shown);
 	}
 	return 0;
 }
@@ -234,10 +245,13 @@ static enum lock_state resource_state(struct request *r,
 		why = policy_staleness(&e, r->now, r->stale_seconds,
 				       holder_alive(r->p, &e, &memo));
 		s = policy_state(&e, r->caller->instance, why);
+		o->entries++;
+		o->caller_has_one |= s == LOCK_MINE;
 		if (*first != i && state_rank(s) <= state_rank(worst))
 			continue;
 		worst = s;
-		snprintf(o->holder, sizeof(o->holder), "%s", e.instance);
+		snprintf(o->holder, sizeof(o->holder), "%s",
+			 e.instance ? e.instance : UNKNOWN_HOLDER);
 		snprintf(o->since, sizeof(o->since), "%s",
 			 e.ts_ok && e.timestamp ? e.timestamp : "");
 		o->age = policy_age(&e, r->now);
@@ -708,11 +722,14 @@ int lockops_check(struct project *p, const char *instance, const char *name,
 	if (v.e.token != token)
 		return lf_error_set(err, EEXIST,
 				    "%s is now held by %s with token %lld, not %lld",
-				    name, v.e.instance, v.e.token, token);
-	if (strcmp(v.e.instance, instance) != 0)
+				    name, v.e.instance ? v.e.instance : UNKNOWN_HOLDER,
+				    v.e.token, token);
+	if (!v.e.instance || strcmp(v.e.instance, instance) != 0)
 		return lf_error_set(err, EEXIST,
 				    "%s token %lld is held by %s, not by you (%s)",
-				    name, token, v.e.instance, instance);
+				    name, token,
+				    v.e.instance ? v.e.instance : UNKNOWN_HOLDER,
+				    instance);
 	if (v.stale != STALE_NONE)
 		return lf_error_set(err, ESTALE,
 				    "%s (token %lld) is still yours but stale (%s): renew it",
@@ -741,7 +758,7 @@ static char *view_json_cjson(const struct lock_view *v, size_t *len)
 	if (!o)
 		return NULL;
 	cJSON_AddStringToObject(o, "resource", v->e.resource);
-	cJSON_AddStringToObject(o, "instance", v->e.instance);
+	add_string_or_null(o, "instance", v->e.instance);
 	add_string_or_null(o, "timestamp", v->e.timestamp);
 	add_string_or_null(o, "acquired", v->e.acquired);
 	cJSON_AddNumberToObject(o, "age_seconds", (double)v->age);
@@ -880,7 +897,7 @@ char *lockops_view_json(const struct lock_view *v, size_t *len)
 {
 	struct jbuf b = { 0 };
 
-	if (!v->e.resource || !v->e.instance || !exact_integer(v->age) ||
+	if (!v->e.resource || !exact_integer(v->age) ||
 	    !exact_integer(v->e.token))
 		return view_json_cjson(v, len);
 	jb_put(&b, "{", 1);

@@ -30,6 +30,10 @@
 #include "policy.h"
 #include "project.h"
 
+/* How messages name the holder of an entry whose instance cannot be read;
+ * no caller can be it (parentheses are not allowed in instance labels). */
+#define UNKNOWN_HOLDER "(unknown)"
+
 /* An entry with everything derived from it at one instant. */
 struct lock_view {
 	struct lock_entry e;
@@ -45,8 +49,15 @@ struct lock_list {
 	struct lock_view *v;
 	size_t n;
 	time_t now;
+	/* entries kept in the store that claim nothing, each with what is
+	 * wrong with it (see lockdoc_unclaimed) */
+	const char **unclaimed;
+	size_t n_unclaimed;
 };
 
+/* Reads (lockops_list, lockops_find, lockops_check) go on with the last
+ * good configuration while .locks/config is broken (project.h); every
+ * request that changes the store refuses then (-EINVAL, naming the line). */
 int lockops_list(struct project *p, time_t now, struct lock_list *out,
 		 struct lf_error *err);
 void lock_list_free(struct lock_list *list);
@@ -67,6 +78,8 @@ struct lock_outcome {
 	long long age;
 	enum stale_reason stale;
 	long long holder_token;
+	size_t entries;			/* how many entries the resource has */
+	bool caller_has_one;		/* one of them is the caller's */
 };
 
 /* Apply req to every name.  out has n slots (may be NULL).  note is stored

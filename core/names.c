@@ -32,9 +32,6 @@ _Static_assert(sizeof(alphabet) - 1 == 64, "one atom bit per character");
 #define COST_EDIT 2u
 #define COST_CASE 1u
 
-/* How much of a bad name an error message repeats. */
-#define SHOWN_MAX 80
-
 struct name_entry {
 	size_t len;
 	atom_t atom[NAME_MAX_LEN];
@@ -108,12 +105,11 @@ bool name_is_wellformed(const char *name)
 	return true;
 }
 
-/* A bad name as it may appear in a message: printable ASCII only, cut. */
-static void show_name(const char *src, char out[SHOWN_MAX + 4])
+void name_shown(const char *src, char out[NAME_SHOWN_SIZE])
 {
 	size_t i;
 
-	for (i = 0; i < SHOWN_MAX && src[i] != '\0'; i++) {
+	for (i = 0; i < NAME_SHOWN_MAX && src[i] != '\0'; i++) {
 		unsigned char c = (unsigned char)src[i];
 
 		out[i] = c >= 0x20 && c < 0x7f ? (char)c : '?';
@@ -134,14 +130,14 @@ __attribute__((format(printf, 3, 4)))
 static int bad_name(struct lf_error *err, const char *src, const char *fmt,
 		    ...)
 {
-	char shown[SHOWN_MAX + 4];
+	char shown[NAME_SHOWN_SIZE];
 	char detail[LF_ERROR_MSG_MAX];
 	va_list ap;
 
 	va_start(ap, fmt);
 	vsnprintf(detail, sizeof(detail), fmt, ap);
 	va_end(ap);
-	show_name(src, shown);
+	name_shown(src, shown);
 	return lf_error_set(err, EINVAL, "bad resource name \"%s\": %s",
 			    shown, detail);
 }
@@ -431,6 +427,26 @@ static void backtrack(const unsigned char *s, size_t n,
 	}
 }
 
+/* A suggestion helps only when it is close: at most one edit for every
+ * three characters of the name suggested (a change of case counts half),
+ * and always one edit.  "..", "" or a path are near to nothing. */
+static bool near_enough(unsigned cost, size_t len)
+{
+	unsigned budget = (unsigned)(COST_EDIT * len / 3);
+
+	return cost <= (budget > COST_EDIT ? budget : COST_EDIT);
+}
+
+/* "ImageRegistry_Chapter_07" for "ImageRegistry": a part of a resource
+ * the project does not name on its own, so the whole one is meant. */
+static bool extends(const char *name, const char *valid)
+{
+	size_t len = strlen(valid);
+
+	return name && strncmp(name, valid, len) == 0 &&
+	       (name[len] == '_' || name[len] == '-');
+}
+
 bool nameset_nearest(const struct nameset *set, const char *name, char *out,
 		     size_t outlen)
 {
@@ -453,6 +469,8 @@ bool nameset_nearest(const struct nameset *set, const char *name, char *out,
 	}
 	edit_distance(s, n, &set->e[best], &table);
 	backtrack(s, n, &set->e[best], &table, buf);
+	if (!near_enough(best_cost, set->e[best].len) && !extends(name, buf))
+		return false;
 	snprintf(out, outlen, "%s", buf);
 	return true;
 }

@@ -38,9 +38,19 @@ int nameset_add(struct nameset *set, const char *name_or_pattern,
 bool nameset_contains(const struct nameset *set, const char *name);
 
 /* The valid name nearest to name (smallest edit distance, ties broken by
- * order of definition), copied into out.  False when the set is empty. */
+ * order of definition), copied into out.  False when the set is empty or
+ * when even the nearest name is not close (more than one edit in three
+ * characters, a change of case counting half) and name is not that name
+ * followed by '_' or '-' and more ("ImageRegistry_Chapter_07"): a
+ * suggestion for "..", "" or a long garbage name would only mislead. */
 bool nameset_nearest(const struct nameset *set, const char *name,
 		     char *out, size_t outlen);
+
+/* A name as a message may repeat it: printable ASCII only (anything else
+ * becomes '?'), cut after NAME_SHOWN_MAX characters with "...". */
+#define NAME_SHOWN_MAX 80
+#define NAME_SHOWN_SIZE (NAME_SHOWN_MAX + 4)
+void name_shown(const char *name, char out[NAME_SHOWN_SIZE]);
 
 /* True iff name has the shape of a resource name (see above), whether or
  * not it is in any set.  Used to reject garbage before anything else. */

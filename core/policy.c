@@ -75,7 +75,7 @@ enum lock_state policy_state(const struct lock_entry *e, const char *caller,
 {
 	if (!e)
 		return LOCK_ABSENT;
-	if (strcmp(e->instance, caller) == 0)
+	if (e->instance && strcmp(e->instance, caller) == 0)
 		return LOCK_MINE;
 	return why == STALE_NONE ? LOCK_OTHER_LIVE : LOCK_OTHER_STALE;
 }

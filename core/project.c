@@ -125,22 +125,47 @@ static int create_layout(const struct project *p, struct lf_error *err)
 	return rc;
 }
 
+/* Remember what is wrong with .locks/config, telling config_report when
+ * that changes (err NULL: nothing is wrong any more). */
+static void note_config_error(struct project *p, const struct lf_error *err)
+{
+	bool was = p->config_error.code != 0;
+
+	if (!err) {
+		lf_error_clear(&p->config_error);
+		if (was && p->config_report)
+			p->config_report(p, NULL);
+		return;
+	}
+	if (was && strcmp(p->config_error.msg, err->msg) == 0)
+		return;
+	p->config_error = *err;
+	if (p->config_report)
+		p->config_report(p, err->msg);
+}
+
 /* Load .locks/config.  On failure the stamp is cleared, so the next
- * project_config() tries again instead of trusting the old settings. */
-static int load_config(struct project *p, struct lf_error *err)
+ * project_config() tries again instead of trusting the old settings, and
+ * the configuration stays the last good one (the defaults at first). */
+static int load_config(struct project *p)
 {
 	struct filestamp stamp;
+	struct lf_error why = { 0 };
 	struct lf_config cfg;
 	int rc;
 
 	/* An unreadable stamp (all zero) makes the next call load again. */
 	filestamp_get(p->config_path, false, &stamp);
 	memset(&p->config_stamp, 0, sizeof(p->config_stamp));
-	rc = config_load(p->config_path, &cfg, err);
+	rc = config_load(p->config_path, &cfg, &why);
 	if (rc < 0) {
 		p->config_valid = false;
+		note_config_error(p, &why);
+		if (!p->config.names && config_defaults(&p->config, NULL) == 0)
+			store_set_durability(p->store, p->config.durability);
 		return rc;
 	}
+	note_config_error(p, NULL);
 	config_free(&p->config);
 	p->config = cfg;
 	p->config_stamp = stamp;
@@ -175,7 +200,7 @@ int project_open(const char *root, bool create, struct project **out,
 	/* A bad config is reported by every operation that needs it (the
 	 * stamp stays unset so project_config() tries again), not here:
 	 * unmounting or fixing the project must not depend on it. */
-	load_config(p, NULL);
+	load_config(p);
 	*out = p;
 	return 0;
 fail:
@@ -208,7 +233,26 @@ int project_config(struct project *p, const struct lf_config **out,
 	int rc = 0;
 
 	if (!p->config_valid || config_changed(p))
-		rc = load_config(p, err);
+		rc = load_config(p);
 	*out = &p->config;
-	return rc < 0 ? rc : 0;
+	if (rc < 0)
+		return lf_error_set(err, p->config_error.code,
+				    ".locks/config is broken (%s); changes are "
+				    "refused until it is fixed",
+				    p->config_error.msg);
+	return 0;
+}
+
+int project_config_read(struct project *p, const struct lf_config **out,
+			struct lf_error *broken, struct lf_error *err)
+{
+	lf_error_clear(broken);
+	if (project_config(p, out, NULL) == 0)
+		return 0;
+	if (!(*out)->names)
+		return lf_error_set(err, p->config_error.code, "%s",
+				    p->config_error.msg);
+	if (broken)
+		*broken = p->config_error;
+	return 0;
 }

@@ -37,6 +37,14 @@ struct project {
 	struct store *store;
 	struct lf_config config;
 	bool config_valid;		/* config matches the file at config_stamp */
+	/* While .locks/config is broken: why (config_error.code != 0).  The
+	 * configuration above then stays the last good one, or the
+	 * defaults if there never was one. */
+	struct lf_error config_error;
+	/* Called (if set) when .locks/config turns broken, when what is
+	 * wrong with it changes, and (msg NULL) when it is good again: the
+	 * mount daemon logs these. */
+	void (*config_report)(const struct project *p, const char *msg);
 	struct filestamp config_stamp;
 };
 
@@ -55,9 +63,18 @@ int project_open(const char *root, bool create, struct project **out,
 void project_close(struct project *p);
 
 /* The current configuration, re-read if .locks/config changed (or if it
- * could not be loaded before).  On error *out is the last good one or
- * zeroed: callers must not use it. */
+ * could not be loaded before).  A broken file is an error (-EINVAL, the
+ * message names the line): changes to the store need the configuration
+ * its owner wrote.  *out is set all the same, as for project_config_read. */
 int project_config(struct project *p, const struct lf_config **out,
 		   struct lf_error *err);
+
+/* For reads (listing, status): the same, but a broken .locks/config is
+ * not an error: *out is the last good configuration (the defaults if
+ * there never was one) and *broken (if not NULL) says what is wrong, with
+ * broken->code 0 when nothing is.  Fails only when there is no usable
+ * configuration at all (out of memory). */
+int project_config_read(struct project *p, const struct lf_config **out,
+			struct lf_error *broken, struct lf_error *err);
 
 #endif

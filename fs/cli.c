@@ -8,6 +8,7 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -74,13 +75,21 @@ int cli_exit_code(int rc)
 	return rc == -EINVAL ? EXIT_USAGE : EXIT_STORE;
 }
 
+static bool has_locks_dir(const char *root)
+{
+	char path[PATH_MAX];
+	struct stat sb;
+
+	if (snprintf(path, sizeof(path), "%s/.locks", root) >= (int)sizeof(path))
+		return false;
+	return stat(path, &sb) == 0 && S_ISDIR(sb.st_mode);
+}
+
 /* Commands that change the store need .locks/ to exist: creating it as a
  * side effect of `release` would turn any directory into a project. */
 static int require_locks_dir(const char *cmd, const struct project *p)
 {
-	struct stat sb;
-
-	if (stat(p->locks_dir, &sb) == 0 && S_ISDIR(sb.st_mode))
+	if (has_locks_dir(p->root))
 		return EXIT_OK;
 	cli_error(cmd, "%s is not a lockfs project (no .locks/ here or above); "
 		  "'lockfs init' or 'lockfs acquire' sets one up", p->root);
@@ -91,15 +100,26 @@ int cli_open(const char *cmd, const char *root, enum cli_open_mode mode,
 	     struct project **out)
 {
 	struct lf_error err = { 0 };
+	bool existed = has_locks_dir(root);
+	bool create = mode == CLI_CREATE || mode == CLI_SETUP;
 	int code, rc;
 
 	/* -EINVAL here is a bad .locks/config: the user's to fix, as a
 	 * bad name is. */
-	rc = project_open(root, mode == CLI_CREATE, out, &err);
+	rc = project_open(root, create, out, &err);
 	if (rc < 0) {
 		cli_error(cmd, "%s", err.msg);
 		return cli_exit_code(rc);
 	}
+	/* Someone in the wrong directory must not take an empty answer, or
+	 * a new project, for the one they meant. */
+	if (!existed && mode == CLI_READ)
+		cli_error(cmd, "%s is not a lockfs project (no .locks/ here or "
+			  "above): nothing is locked here; 'lockfs init' sets "
+			  "one up", (*out)->root);
+	if (!existed && mode == CLI_CREATE)
+		cli_error(cmd, "no lockfs project here or above: created one "
+			  "in %s", (*out)->locks_dir);
 	if (mode != CLI_CHANGE)
 		return EXIT_OK;
 	code = require_locks_dir(cmd, *out);
@@ -226,13 +246,31 @@ static void describe_holder(char *out, size_t len, const char *holder,
 	snprintf(out, len, "held by %s since %s (%s ago)", who, since, ago);
 }
 
+/* Another writer left several entries for one resource: each holder is
+ * refused because of the others, so say so and how to get out of it. */
+static void describe_duplicates(char *out, size_t len, const char *res,
+				const struct lock_outcome *o)
+{
+	size_t used = strlen(out);
+
+	if (o->entries < 2)
+		return;
+	snprintf(out + used, len - used,
+		 ".  locks.json has %zu entries for %s%s, so it is locked for "
+		 "every one of their holders: the holder who should keep it "
+		 "runs 'lockfs acquire --force %s' (which leaves only its "
+		 "entry), or remove the others from locks.json by hand",
+		 o->entries, res, o->caller_has_one ? " (one of them yours)" : "",
+		 res);
+}
+
 void cli_describe_refusal(char *out, size_t len, const char *name,
 			  const struct lock_outcome *o, time_t now,
 			  const char *force_hint)
 {
-	char held[256], res[NAME_MAX_LEN * 2];
+	char held[256], res[NAME_SHOWN_SIZE];
 
-	cli_safe(res, sizeof(res), name);
+	name_shown(name, res);
 	if (o->state == LOCK_ABSENT) {
 		snprintf(out, len, "%s is not locked", res);
 		return;
@@ -243,6 +281,7 @@ void cli_describe_refusal(char *out, size_t len, const char *name,
 			 res, held, cli_stale_words(o->stale), force_hint);
 	else
 		snprintf(out, len, "%s is %s", res, held);
+	describe_duplicates(out, len, res, o);
 }
 
 bool cli_refused(const struct lock_outcome *o, size_t n)
@@ -291,12 +330,12 @@ int cli_absent_code(const char *cmd, struct project *p, const char *name)
 {
 	const struct lf_config *cfg;
 	struct lf_error err = { 0 };
-	char near[NAME_MAX_LEN + 1], res[NAME_MAX_LEN * 2];
+	char near[NAME_MAX_LEN + 1], res[NAME_SHOWN_SIZE];
 
 	if (project_config(p, &cfg, &err) < 0 ||
 	    nameset_contains(cfg->names, name))
 		return EXIT_HELD;
-	cli_safe(res, sizeof(res), name);
+	name_shown(name, res);
 	if (nameset_nearest(cfg->names, name, near, sizeof(near)))
 		cli_error(cmd, "\"%s\" is not a resource name of this project; "
 			  "did you mean %s?", res, near);

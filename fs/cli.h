@@ -43,9 +43,13 @@ int cli_help(const char *text);
 int cli_exit_code(int rc);
 
 enum cli_open_mode {
-	CLI_READ,		/* a missing .locks/ reads as an empty store */
+	CLI_READ,		/* a missing .locks/ reads as an empty store,
+				 * with a note on stderr that there is none */
 	CLI_CHANGE,		/* a missing .locks/ is an error (EXIT_STORE) */
-	CLI_CREATE,		/* create .locks/ and the store when missing */
+	CLI_CREATE,		/* create .locks/ and the store when missing,
+				 * saying on stderr that it did and where */
+	CLI_SETUP,		/* the same, silently: creating it is the
+				 * command's purpose */
 };
 
 /* Open the project at root; prints why not and returns an exit code. */

@@ -26,15 +26,15 @@ static const char check_help[] =
 	"  -h, --help        this text\n"
 	"\n"
 	"Exit: 0 still held and live; 1 not locked, or held by another\n"
-	"acquisition; 2 usage or unknown resource name; 3 store unreadable;\n"
-	"4 still held but stale ('lockfs renew' it, quickly).\n";
+	"acquisition; 2 usage or unknown resource name; 3 store unreadable, or\n"
+	"no project here; 4 still held but stale ('lockfs renew' it, quickly).\n";
 
 static int report(const char *cmd, struct project *p, const char *name,
 		  long long token, int rc, const struct lf_error *err)
 {
-	char res[NAME_MAX_LEN * 2];
+	char res[NAME_SHOWN_SIZE];
 
-	cli_safe(res, sizeof(res), name);
+	name_shown(name, res);
 	switch (rc) {
 	case 0:
 		printf("%s token %lld holds the lock (live)\n", res, token);
@@ -81,7 +81,7 @@ int cmd_check(const char *root, int argc, char **argv)
 		return cli_usage_error(cmd, check_usage,
 				       "the token is a positive integer, not \"%s\"",
 				       argv[optind + 1]);
-	code = cli_open(cmd, root, CLI_READ, &p);
+	code = cli_open(cmd, root, CLI_CHANGE, &p);
 	if (code != EXIT_OK)
 		return code;
 	code = cli_caller(cmd, p, &caller);

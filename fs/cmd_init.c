@@ -26,10 +26,12 @@ static const char init_usage[] = "usage: lockfs init\n";
 static const char init_help[] =
 	"usage: lockfs init\n"
 	"\n"
-	"Set up the project (the directory given with -C, else the current one):\n"
-	"create .locks/ with an empty locks.json and the mount point .locks/fs,\n"
-	"and add \".locks/\" to .gitignore unless it is already listed.  Safe to\n"
-	"run again.\n"
+	"Set up the project: create .locks/ with an empty locks.json and the\n"
+	"mount point .locks/fs, and add \".locks/\" to .gitignore unless it is\n"
+	"already listed.  Safe to run again.  The project is the directory\n"
+	"given with -C; without -C, the nearest directory at or above the\n"
+	"current one that already has .locks/ (so init inside a project sets\n"
+	"up that project again), else the current directory.\n"
 	"\n"
 	"  -h, --help        this text\n"
 	"\n"
@@ -137,7 +139,7 @@ int cmd_init(const char *root, int argc, char **argv)
 	if (optind < argc)
 		return cli_usage_error(cmd, init_usage,
 				       "takes no arguments (-C DIR picks the project)");
-	code = cli_open(cmd, root, CLI_CREATE, &p);
+	code = cli_open(cmd, root, CLI_SETUP, &p);
 	if (code != EXIT_OK)
 		return code;
 	printf("lockfs project at %s (store %s)\n", p->root, p->store_path);

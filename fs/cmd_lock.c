@@ -11,6 +11,7 @@
 #include <stdlib.h>
 
 #include "cli.h"
+#include "names.h"
 
 static const char acquire_usage[] =
 	"usage: lockfs acquire [--wait SECS] [--force] [--note TEXT] RESOURCE...\n";
@@ -117,6 +118,12 @@ int cmd_acquire(const char *root, int argc, char **argv)
 			return cli_bad_option(t.cmd, acquire_usage, opt, argv);
 		}
 	}
+	/* "--note Chapter_07": the note took the only name. */
+	if (optind == argc && t.note && name_is_wellformed(t.note))
+		return cli_usage_error(t.cmd, acquire_usage,
+			"name at least one resource (--note took \"%s\" as "
+			"its text: give the note first, then the resources, "
+			"e.g. --note \"what for\" %s)", t.note, t.note);
 	code = want_names(t.cmd, acquire_usage, argc);
 	if (code == EXIT_OK)
 		code = cli_open(t.cmd, root, CLI_CREATE, &p);

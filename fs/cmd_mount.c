@@ -33,6 +33,7 @@
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <syslog.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -501,6 +502,25 @@ static void ensure_std_fds(void)
 		close(fd);
 }
 
+/* A broken .locks/config is the owner's to fix, and the daemon is
+ * where ls and touch on the mount meet it: say so where a daemon is heard
+ * (the system log, and stderr while there is one). */
+static void log_config(const struct project *p, const char *msg)
+{
+	if (!msg) {
+		syslog(LOG_NOTICE, "%s: .locks/config is good again", p->root);
+		fprintf(stderr, "lockfs: %s: .locks/config is good again\n",
+			p->root);
+		return;
+	}
+	syslog(LOG_WARNING, "%s: .locks/config is broken (%s): reads go on "
+	       "with the last good settings, changes are refused until it is "
+	       "fixed", p->root, msg);
+	fprintf(stderr, "lockfs: %s: .locks/config is broken (%s): reads go "
+		"on with the last good settings, changes are refused until it "
+		"is fixed\n", p->root, msg);
+}
+
 int cmd_mount(const char *root, int argc, char **argv)
 {
 	struct lf_error err = { 0 };
@@ -521,6 +541,9 @@ int cmd_mount(const char *root, int argc, char **argv)
 		fprintf(stderr, "lockfs: %s\n", err.msg);
 		return EXIT_STORE;
 	}
+	p->config_report = log_config;
+	if (p->config_error.code)
+		log_config(p, p->config_error.msg);
 	rc = prepare(p, &pid_fd);
 	if (rc == EXIT_OK)
 		rc = foreground ? serve(p, pid_fd, NULL, NULL)

@@ -27,32 +27,48 @@ static const char status_help[] =
 	"last acquisition or renewal, local time), age, live or stale and why,\n"
 	"fencing token and note.  Entries that other writers put in locks.json\n"
 	"are listed too; odd ones (names outside the project's set, a resource\n"
-	"listed twice, an unreadable timestamp) are marked with '!'.\n"
+	"listed twice, an unreadable timestamp, a field of the wrong type) are\n"
+	"marked with '!'.  An entry lockfs cannot read a resource from claims\n"
+	"nothing; it is listed below the table and kept in locks.json as it is.\n"
+	"A broken .locks/config is reported (on stderr, and above the table)\n"
+	"and the locks are listed with the default settings all the same.\n"
 	"Colour only on a terminal, and never when NO_COLOR is set.\n"
 	"\n"
 	"  -j, --json        a JSON array for programs: per lock the object\n"
-	"                    that 'cat' shows on the mount, plus \"duplicate\"\n"
-	"                    and \"flags\" (\"unknown-name\", \"duplicate\",\n"
-	"                    \"bad-timestamp\")\n"
+	"                    that 'cat' shows on the mount, plus \"duplicate\",\n"
+	"                    \"flags\" (\"unknown-name\", \"duplicate\",\n"
+	"                    \"bad-timestamp\", \"bad-field\") and \"problem\"\n"
+	"                    (what is unreadable, or null); an entry that claims\n"
+	"                    nothing is an object with \"resource\": null, the\n"
+	"                    flag \"no-claim\" and its \"problem\"\n"
 	"  -h, --help        this text\n"
 	"\n"
 	"Exit: 0 shown; 2 usage; 3 store unreadable (the message says where).\n";
 
 /* ---- flags shared by both views ---- */
 
-enum flag { FLAG_UNKNOWN_NAME, FLAG_DUPLICATE, FLAG_BAD_TIMESTAMP, NFLAGS };
+enum flag { FLAG_UNKNOWN_NAME, FLAG_DUPLICATE, FLAG_BAD_TIMESTAMP,
+	    FLAG_BAD_FIELD, NFLAGS };
 
 static const char *const flag_names[NFLAGS] = {
 	[FLAG_UNKNOWN_NAME] = "unknown-name",
 	[FLAG_DUPLICATE] = "duplicate",
 	[FLAG_BAD_TIMESTAMP] = "bad-timestamp",
+	[FLAG_BAD_FIELD] = "bad-field",
 };
 
 static const char *const flag_words[NFLAGS] = {
 	[FLAG_UNKNOWN_NAME] = "not a resource name of this project",
-	[FLAG_DUPLICATE] = "another entry for this resource comes first",
+	[FLAG_DUPLICATE] = "another entry for this resource comes first; "
+		"while both are there it is locked for both holders: the one "
+		"who should keep it runs 'lockfs acquire --force' on it, or "
+		"remove one entry from locks.json by hand",
 	[FLAG_BAD_TIMESTAMP] = "timestamp unreadable or far in the future, so it counts as stale",
+	[FLAG_BAD_FIELD] = "read as absent",
 };
+
+static const char no_claim_words[] =
+	"it claims nothing; lockfs keeps it as it is (fix or remove it by hand)";
 
 static bool has_flag(const struct lock_view *v, enum flag f)
 {
@@ -63,6 +79,8 @@ static bool has_flag(const struct lock_view *v, enum flag f)
 		return v->duplicate;
 	case FLAG_BAD_TIMESTAMP:
 		return v->stale == STALE_BAD_TIMESTAMP;
+	case FLAG_BAD_FIELD:
+		return v->e.problem != NULL;
 	case NFLAGS:
 		break;
 	}
@@ -93,7 +111,9 @@ static cJSON *view_object(const struct lock_view *v)
 	if (!o)
 		return NULL;
 	flags = cJSON_AddArrayToObject(o, "flags");
-	if (!cJSON_AddBoolToObject(o, "duplicate", v->duplicate) || !flags)
+	if (!cJSON_AddBoolToObject(o, "duplicate", v->duplicate) || !flags ||
+	    !(v->e.problem ? cJSON_AddStringToObject(o, "problem", v->e.problem)
+			   : cJSON_AddNullToObject(o, "problem")))
 		goto fail;
 	for (f = 0; f < NFLAGS; f++)
 		if (has_flag(v, f) &&
@@ -103,6 +123,21 @@ static cJSON *view_object(const struct lock_view *v)
 fail:
 	cJSON_Delete(o);
 	return NULL;
+}
+
+static cJSON *unclaimed_object(const char *problem)
+{
+	cJSON *o = cJSON_CreateObject(), *flags = NULL;
+
+	if (o && cJSON_AddNullToObject(o, "resource"))
+		flags = cJSON_AddArrayToObject(o, "flags");
+	if (!flags ||
+	    !cJSON_AddItemToArray(flags, cJSON_CreateString("no-claim")) ||
+	    !cJSON_AddStringToObject(o, "problem", problem)) {
+		cJSON_Delete(o);
+		return NULL;
+	}
+	return o;
 }
 
 static int print_json(const struct lock_list *list)
@@ -116,6 +151,13 @@ static int print_json(const struct lock_list *list)
 		goto out;
 	for (i = 0; i < list->n; i++) {
 		o = view_object(&list->v[i]);
+		if (!o || !cJSON_AddItemToArray(arr, o)) {
+			cJSON_Delete(o);
+			goto out;
+		}
+	}
+	for (i = 0; i < list->n_unclaimed; i++) {
+		o = unclaimed_object(list->unclaimed[i]);
 		if (!o || !cJSON_AddItemToArray(arr, o)) {
 			cJSON_Delete(o);
 			goto out;
@@ -185,7 +227,8 @@ static void fill_row(const struct lock_view *v, time_t now,
 	snprintf(r->cell[COL_MARK], sizeof(r->cell[0]), "%s",
 		 is_odd(v) ? "!" : "");
 	cli_safe(r->cell[COL_RES], sizeof(r->cell[0]), v->e.resource);
-	cli_safe(r->cell[COL_INST], sizeof(r->cell[0]), v->e.instance);
+	cli_safe(r->cell[COL_INST], sizeof(r->cell[0]),
+		 v->e.instance ? v->e.instance : UNKNOWN_HOLDER);
 	cli_format_since(v->e.ts_ok ? v->e.timestamp : NULL, now,
 			 r->cell[COL_SINCE], sizeof(r->cell[0]));
 	if (v->e.ts_ok)
@@ -267,23 +310,36 @@ static void print_rows(const struct lock_list *list, const struct style *st)
 	}
 }
 
-/* Below the table: what is odd about each marked entry. */
+/* Below the table: what is odd about each marked entry, then the
+ * entries that claim nothing. */
 static void print_odd(const struct lock_list *list, const struct style *st)
 {
-	char res[NAME_MAX_LEN * 2];
+	char res[NAME_MAX_LEN * 2], what[1024];
 	enum flag f;
 	size_t i;
 
 	for (i = 0; i < list->n; i++) {
 		cli_safe(res, sizeof(res), list->v[i].e.resource);
-		for (f = 0; f < NFLAGS; f++)
-			if (has_flag(&list->v[i], f))
-				printf("%s!%s %s (entry %zu): %s\n", st->odd,
-				       st->reset, res, i + 1, flag_words[f]);
+		for (f = 0; f < NFLAGS; f++) {
+			if (!has_flag(&list->v[i], f))
+				continue;
+			what[0] = '\0';
+			if (f == FLAG_BAD_FIELD)
+				cli_safe(what, sizeof(what), list->v[i].e.problem);
+			printf("%s!%s %s (entry %zu): %s%s%s\n", st->odd,
+			       st->reset, res, i + 1, what, what[0] ? ", " : "",
+			       flag_words[f]);
+		}
+	}
+	for (i = 0; i < list->n_unclaimed; i++) {
+		cli_safe(what, sizeof(what), list->unclaimed[i]);
+		printf("%s!%s locks.json: %s: %s\n", st->odd, st->reset, what,
+		       no_claim_words);
 	}
 }
 
-static int print_table(struct project *p, const struct lock_list *list)
+static int print_table(struct project *p, const struct lock_list *list,
+		       const struct lf_error *broken)
 {
 	const struct lf_config *cfg;
 	struct lf_error err = { 0 };
@@ -291,14 +347,18 @@ static int print_table(struct project *p, const struct lock_list *list)
 	char timeout[32];
 	size_t i, stale = 0;
 
-	if (project_config(p, &cfg, &err) < 0) {
+	if (project_config_read(p, &cfg, NULL, &err) < 0) {
 		cli_error("status", "%s", err.msg);
 		return cli_exit_code(-err.code);
 	}
+	if (broken->code)
+		printf("%s!%s .locks/config is broken: %s\n", st.odd, st.reset,
+		       broken->msg);
 	cli_format_age(cfg->stale_seconds, timeout, sizeof(timeout));
 	printf("Active locks in %s (stale after %s):\n", p->root, timeout);
 	if (list->n == 0) {
 		printf("No active locks.\n");
+		print_odd(list, &st);
 		return EXIT_OK;
 	}
 	for (i = 0; i < list->n; i++)
@@ -320,7 +380,8 @@ int cmd_status(const char *root, int argc, char **argv)
 	};
 	const char *cmd = "status";
 	struct lock_list list = { 0 };
-	struct lf_error err = { 0 };
+	struct lf_error err = { 0 }, broken = { 0 };
+	const struct lf_config *cfg;
 	struct project *p = NULL;
 	bool json = false;
 	int opt, code, rc;
@@ -348,7 +409,13 @@ int cmd_status(const char *root, int argc, char **argv)
 		code = cli_exit_code(rc);
 		goto out;
 	}
-	code = json ? print_json(&list) : print_table(p, &list);
+	/* The dashboard must not go blind over a typo in the config, nor
+	 * hide it: it says so and lists with the default settings. */
+	if (project_config_read(p, &cfg, &broken, &err) == 0 && broken.code)
+		cli_error(cmd, ".locks/config is broken (%s): listing with the "
+			  "default settings; changes are refused until it is "
+			  "fixed", broken.msg);
+	code = json ? print_json(&list) : print_table(p, &list, &broken);
 	/* The dashboard is this command's whole result: a full disk or a
 	 * closed pipe must not pass for success. */
 	if (code == EXIT_OK && fflush(stdout) == EOF) {

@@ -116,11 +116,72 @@ static int set_note(const struct holder *who, const char *name,
 				&err);
 }
 
-static int find(const char *name, struct lock_view *v)
+static int find_at(const char *name, time_t now, struct lock_view *v)
 {
 	struct lf_error err = { 0 };
 
-	return lockops_find(mount_ctx()->p, name, time(NULL), v, &err);
+	return lockops_find(mount_ctx()->p, name, now, v, &err);
+}
+
+static int find(const char *name, struct lock_view *v)
+{
+	return find_at(name, time(NULL), v);
+}
+
+/* The instant a lock's content is rendered for.  `tar` takes the size
+ * from stat() and then reads that many bytes: if the age in the content
+ * gained a digit in between (9 s to 10 s), the archive would hold a cut
+ * JSON object.  So requests for one lock that follow each other closely
+ * (stat, the kernel's lookup at open, the read) all render it for the
+ * instant the first of them chose; a lock asked about again after a
+ * pause, or for longer than RENDER_HOLD_MAX in a row, gets the time of
+ * day afresh, so ages never lag by more than that; so does every lock
+ * once the wall clock is stepped (it then disagrees with the monotonic
+ * one), so that a step shows at once. */
+#define RENDER_SLOTS 16
+#define RENDER_GAP_NS 1000000000LL	/* a pause longer than this: afresh */
+#define RENDER_HOLD_MAX 2		/* seconds one instant is kept at most */
+
+static struct render_slot {
+	char name[NAME_MAX + 1];
+	time_t now;			/* the instant rendered for */
+	long long first, last;		/* monotonic ns: chosen, last used */
+} render_slots[RENDER_SLOTS];
+static unsigned render_next;
+
+static long long monotonic_ns(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (long long)t.tv_sec * 1000000000LL + t.tv_nsec;
+}
+
+static time_t render_time(const char *name)
+{
+	long long mono = monotonic_ns();
+	time_t wall = time(NULL);
+	struct render_slot *s;
+	unsigned i;
+
+	for (i = 0; i < RENDER_SLOTS; i++) {
+		s = &render_slots[i];
+		if (strcmp(s->name, name) != 0)
+			continue;
+		if (mono - s->last <= RENDER_GAP_NS &&
+		    mono - s->first <= RENDER_HOLD_MAX * 1000000000LL &&
+		    wall >= s->now && wall - s->now <= RENDER_HOLD_MAX + 1) {
+			s->last = mono;
+			return s->now;
+		}
+		break;
+	}
+	if (i == RENDER_SLOTS)
+		s = &render_slots[render_next++ % RENDER_SLOTS];
+	snprintf(s->name, sizeof(s->name), "%s", name);
+	s->now = wall;
+	s->first = s->last = mono;
+	return s->now;
 }
 
 /* mtime is the lock's timestamp, as a reader of locks.json would see it;
@@ -180,7 +241,7 @@ static int lf_getattr(const char *path, struct stat *st,
 		return root_attr(st);
 	if (!name || !file_name_ok(name))
 		return -ENOENT;
-	rc = find(name, &v);
+	rc = find_at(name, render_time(name), &v);
 	if (rc < 0)
 		return rc;
 	/* The size is the exact length of what a read returns now. */
@@ -374,7 +435,7 @@ static int refresh_view(struct open_file *of, const char *name)
 
 	if (!name)
 		return -ENOENT;
-	rc = find(name, &v);
+	rc = find_at(name, render_time(name), &v);
 	if (rc < 0)
 		return rc;
 	json = lockops_view_json(&v, &len);

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "commands.h"
@@ -30,6 +31,9 @@ static const struct subcommand subcommands[] = {
 	{ "check", cmd_check, "exit 0 iff an acquisition (token) still holds a lock" },
 	{ "clear", cmd_clear, "remove all locks (--stale: only stale ones)" },
 	{ "init", cmd_init, "set up .locks/ and .gitignore" },
+	{ "whoami", cmd_whoami, "which instance you are, and which rule says so" },
+	{ "help", NULL, "this list, or 'lockfs help COMMAND'" },
+	{ "version", NULL, "the version of lockfs" },
 };
 
 static void usage(FILE *out)
@@ -40,7 +44,8 @@ static void usage(FILE *out)
 	for (i = 0; i < sizeof(subcommands) / sizeof(*subcommands); i++)
 		fprintf(out, "  %-8s %s\n", subcommands[i].name,
 			subcommands[i].summary);
-	fprintf(out, "\n'lockfs COMMAND --help' describes a command.\n"
+	fprintf(out, "\n'lockfs help COMMAND' (or 'lockfs COMMAND --help') "
+		"describes a command.\n"
 		"Exit codes: 0 ok, 1 held by another (live) or wait ran out,\n"
 		"2 usage or invalid name, 3 store unreadable or unwritable,\n"
 		"4 only a stale lock of another is in the way (use --force);\n"
@@ -58,15 +63,56 @@ static const struct subcommand *find_subcommand(const char *name)
 }
 
 /* -C names the project exactly; without it, the nearest ancestor of the
- * working directory that has .locks/ (else the working directory). */
+ * working directory that has .locks/ (else the working directory).  A -C
+ * that is not a directory is the caller's mistake, not the store's. */
 static int find_root(const char *dir, char *root, size_t len,
 		     struct lf_error *err)
 {
+	struct stat sb;
+
 	if (!dir)
 		return project_discover(".", root, len, err);
 	if (!realpath(dir, root))
-		return lf_error_set(err, errno, "%s: %s", dir, strerror(errno));
+		return lf_error_set(err, errno, "-C %s: %s", dir, strerror(errno));
+	if (stat(root, &sb) < 0)
+		return lf_error_set(err, errno, "-C %s: %s", dir, strerror(errno));
+	if (!S_ISDIR(sb.st_mode))
+		return lf_error_set(err, ENOTDIR, "-C %s: not a directory (-C "
+				    "names the project's directory)", dir);
 	return 0;
+}
+
+static int print_version(void)
+{
+	printf("lockfs %s\n", LOCKFS_VERSION);
+	return EXIT_OK;
+}
+
+/* `lockfs help [COMMAND]`: the list, or COMMAND's own --help. */
+static int help(int argc, char **argv)
+{
+	const struct subcommand *sub;
+	char help_opt[] = "--help";
+	char *args[] = { argv[1], help_opt, NULL };
+
+	if (argc < 2) {
+		usage(stdout);
+		return EXIT_OK;
+	}
+	if (argc > 2) {
+		fprintf(stderr, "lockfs help: one command at a time\n");
+		return EXIT_USAGE;
+	}
+	sub = find_subcommand(argv[1]);
+	if (!sub) {
+		fprintf(stderr, "lockfs help: unknown command '%s'\n", argv[1]);
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (!sub->run)
+		return help(1, argv);
+	optind = 0;
+	return sub->run(NULL, 2, args);
 }
 
 int main(int argc, char **argv)
@@ -92,8 +138,7 @@ int main(int argc, char **argv)
 			usage(stdout);
 			return EXIT_OK;
 		case 'V':
-			printf("lockfs %s\n", LOCKFS_VERSION);
-			return EXIT_OK;
+			return print_version();
 		default:
 			usage(stderr);
 			return EXIT_USAGE;
@@ -108,6 +153,15 @@ int main(int argc, char **argv)
 		fprintf(stderr, "lockfs: unknown command '%s'\n", argv[optind]);
 		usage(stderr);
 		return EXIT_USAGE;
+	}
+	if (strcmp(sub->name, "help") == 0)
+		return help(argc - optind, argv + optind);
+	if (strcmp(sub->name, "version") == 0) {
+		if (argc - optind > 1) {
+			fprintf(stderr, "lockfs version: takes no arguments\n");
+			return EXIT_USAGE;
+		}
+		return print_version();
 	}
 	if (find_root(dir, root, sizeof(root), &err) < 0) {
 		fprintf(stderr, "lockfs: %s\n", err.msg);

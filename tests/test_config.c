@@ -156,6 +156,24 @@ static void test_parse_line_endings(void **state)
 	config_free(&cfg);
 }
 
+/* Some editors start a UTF-8 file with a byte order mark: it is skipped,
+ * only at the very start. */
+static void test_byte_order_mark(void **state)
+{
+	struct lf_config cfg;
+
+	(void)state;
+	assert_int_equal(parse_str("\xef\xbb\xbfstale_seconds = 60\n", &cfg, NULL), 0);
+	assert_int_equal(cfg.stale_seconds, 60);
+	config_free(&cfg);
+	assert_int_equal(parse_str("\xef\xbb\xbf", &cfg, NULL), 0);
+	assert_int_equal(cfg.stale_seconds, STALE_SECONDS_DEFAULT);
+	config_free(&cfg);
+	expect_error_str("stale_seconds = 60\n\xef\xbb\xbf" "durability = full\n",
+			 "config line 2: unknown key \"\xef\xbb\xbf" "durability\" "
+			 "(known: stale_seconds, default_names, resource, durability)");
+}
+
 static void test_replace_defaults(void **state)
 {
 	static const char *const orders[] = {
@@ -666,6 +684,7 @@ int main(void)
 		cmocka_unit_test(test_parse_example),
 		cmocka_unit_test(test_parse_values),
 		cmocka_unit_test(test_parse_line_endings),
+		cmocka_unit_test(test_byte_order_mark),
 		cmocka_unit_test(test_replace_defaults),
 		cmocka_unit_test(test_extend_defaults_order),
 		cmocka_unit_test(test_key_errors),

@@ -219,6 +219,48 @@ static void second_terminal_is_another_instance(void **state)
 	assert_holder(root, 71, "zsh-70", 70);
 }
 
+static enum identity_rule rule_of(const char *root, pid_t tid)
+{
+	struct holder h;
+
+	assert_int_equal(identity_resolve(root, tid, &h, NULL), 0);
+	return h.rule;
+}
+
+/* lockfs whoami says which rule named the caller. */
+static void the_deciding_rule_is_reported(void **state)
+{
+	static const char *const mine[] = { "LOCKFS_INSTANCE=me", "CODEX_THREAD_ID=abc", NULL };
+	static const char *const cli[] = { "CLAUDE_CODE_SESSION_ID=0123456789", NULL };
+	static const char *const desk[] = { "CLAUDE_CODE_SESSION_ID=0123456789",
+					    "CLAUDE_CODE_ENTRYPOINT=claude-desktop", NULL };
+	static const char *const codex[] = { "CODEX_THREAD_ID=abcdef0123", NULL };
+	const char *root = *state;
+
+	add_agent(root, 200, "claude", 300, 301);
+	add_env(root, 302, "touch", 300, 300, 0, 1, mine);
+	add_env(root, 303, "touch", 300, 300, 0, 1, cli);
+	add_env(root, 304, "touch", 300, 300, 0, 1, desk);
+	add_env(root, 305, "touch", 300, 300, 0, 1, codex);
+	add(root, 51, "touch", HUMAN_BASH, 51, TTY, 1);
+	add(root, 100, "claude", HUMAN_BASH, HUMAN_BASH, TTY, 12);
+	add(root, 900, "cron", 1, 900, 0, 1);
+	add(root, 901, "touch", 900, 900, 0, 1);
+	add(root, 902, "sh", 1, 902, 0, 1);
+	add(root, 903, "touch", 902, 902, 0, 1);
+	assert_int_equal(rule_of(root, 302), RULE_LOCKFS_INSTANCE);
+	assert_int_equal(rule_of(root, 303), RULE_CLAUDE_CODE);
+	assert_int_equal(rule_of(root, 304), RULE_CLAUDE_DESKTOP);
+	assert_int_equal(rule_of(root, 305), RULE_CODEX);
+	assert_int_equal(rule_of(root, 301), RULE_TREE_AGENT);
+	assert_int_equal(rule_of(root, 901), RULE_TREE_AGENT);
+	assert_int_equal(rule_of(root, 51), RULE_TREE_SHELL);
+	assert_int_equal(rule_of(root, 100), RULE_TREE_CALLER);
+	assert_int_equal(rule_of(root, 903), RULE_TREE_TOP);
+	assert_non_null(strstr(identity_rule_words(RULE_CODEX), "CODEX_THREAD_ID"));
+	assert_non_null(strstr(identity_rule_words(RULE_TREE_SHELL), "interactive shell"));
+}
+
 static void odd_command_names(void **state)
 {
 	const char *root = *state;
@@ -613,6 +655,7 @@ int main(void)
 		TREE_TEST(human_shell_is_its_own_instance),
 		TREE_TEST(script_under_human_shell),
 		TREE_TEST(second_terminal_is_another_instance),
+		TREE_TEST(the_deciding_rule_is_reported),
 		TREE_TEST(odd_command_names),
 		TREE_TEST(chain_reaching_init),
 		TREE_TEST(chain_stops_below_kthreadd),

@@ -235,6 +235,127 @@ static void test_duplicates_are_kept(void **state)
 	lockdoc_free(doc);
 }
 
+/* One bad entry is not a bad store: it is kept as it is, claims only what
+ * can be read of it, and says what is wrong. */
+static const char bad_entries[] =
+	"{\"locks\":[\n"
+	" {\"resource\":\"A\",\"instance\":\"x\",\"timestamp\":\"2026-11-27T10:03:00Z\",\"token\":\"5\",\"note\":5},\n"
+	" {\"Resource\":\"B\",\"instance\":\"y\",\"token\":9},\n"
+	" 42,\n"
+	" {\"resource\":\"C\",\"resource\":\"D\",\"instance\":\"z\"},\n"
+	" {\"resource\":7,\"instance\":\"z\"},\n"
+	" {\"resource\":\"E\",\"timestamp\":12,\"pid\":-4,\"start_time\":\"x\",\"uid\":\"0\"},\n"
+	" {\"resource\":\"F\",\"instance\":\"w\",\"instance\":\"v\",\"pid\":77,\"start_time\":\"s\"},\n"
+	" {\"resource\":\"G\",\"instance\":\"ok\",\"token\":3}\n"
+	"]}";
+
+static void expect_problem(const struct lock_entry *e, const char *what)
+{
+	if (!e->problem || !strstr(e->problem, what))
+		fail_msg("problem \"%s\" lacks \"%s\"",
+			 e->problem ? e->problem : "(none)", what);
+}
+
+static void test_bad_entries_are_kept(void **state)
+{
+	struct lockdoc *doc = parse_ok(bad_entries), *again;
+	struct lock_entry e;
+	char *text, *text2;
+
+	(void)state;
+	/* A, E, F, G claim their resources; the other four claim nothing. */
+	assert_int_equal(lockdoc_count(doc), 4);
+	assert_int_equal(lockdoc_unclaimed_count(doc), 4);
+	assert_string_equal(lockdoc_unclaimed(doc, 0),
+			    "locks[1] has \"Resource\", not \"resource\"");
+	assert_string_equal(lockdoc_unclaimed(doc, 1), "locks[2] is not an object");
+	assert_string_equal(lockdoc_unclaimed(doc, 2), "locks[3] has \"resource\" twice");
+	assert_string_equal(lockdoc_unclaimed(doc, 3),
+			    "locks[4] has a \"resource\" that is not a string");
+	assert_int_equal(lockdoc_find(doc, "B"), -1);
+	assert_int_equal(lockdoc_find(doc, "C"), -1);
+
+	lockdoc_entry(doc, (size_t)lockdoc_find(doc, "A"), &e);
+	assert_string_equal(e.instance, "x");
+	assert_true(e.ts_ok);
+	assert_int_equal(e.token, 0);
+	assert_null(e.note);
+	expect_problem(&e, "\"token\" is not a non-negative integer");
+	expect_problem(&e, "\"note\" is not a string");
+
+	lockdoc_entry(doc, (size_t)lockdoc_find(doc, "E"), &e);
+	assert_null(e.instance);
+	assert_false(e.ts_ok);
+	assert_int_equal(e.pid, 0);
+	assert_int_equal(e.uid, -1);
+	expect_problem(&e, "\"instance\" is missing");
+	expect_problem(&e, "\"timestamp\" is not a string");
+
+	/* A pid without a readable start time cannot be checked. */
+	lockdoc_entry(doc, (size_t)lockdoc_find(doc, "F"), &e);
+	assert_null(e.instance);
+	assert_int_equal(e.pid, 0);
+	expect_problem(&e, "\"instance\" appears twice");
+
+	lockdoc_entry(doc, (size_t)lockdoc_find(doc, "G"), &e);
+	assert_null(e.problem);
+	assert_int_equal(e.token, 3);
+
+	/* Written back unchanged, read back the same. */
+	text = serialize(doc);
+	again = parse_ok(text);
+	text2 = serialize(again);
+	assert_string_equal(text, text2);
+	assert_int_equal(lockdoc_count(again), 4);
+	assert_int_equal(lockdoc_unclaimed_count(again), 4);
+	assert_non_null(strstr(text, "\"token\": \"5\""));
+	assert_non_null(strstr(text, "\"Resource\": \"B\""));
+	assert_non_null(strstr(text, "\"resource\": 7"));
+	free(text);
+	free(text2);
+	lockdoc_free(again);
+	lockdoc_free(doc);
+}
+
+/* Taking over a malformed claim writes each field once, with its type. */
+static void test_rewriting_a_bad_claim_repairs_it(void **state)
+{
+	struct lockdoc *doc = parse_ok(bad_entries), *again;
+	struct lock_fields f = {
+		.instance = "new", .timestamp = 1000, .acquired = 1000,
+		.token = 12, .pid = 0, .host = NULL, .uid = -1, .note = NULL,
+	};
+	struct lock_entry e;
+	ssize_t i;
+	char *text;
+
+	(void)state;
+	i = lockdoc_find(doc, "F");
+	assert_int_equal(lockdoc_replace(doc, (size_t)i, &f), 0);
+	lockdoc_entry(doc, (size_t)i, &e);
+	assert_null(e.problem);
+	assert_string_equal(e.instance, "new");
+	i = lockdoc_find(doc, "A");
+	assert_int_equal(lockdoc_touch(doc, (size_t)i, 2000), 0);
+	lockdoc_entry(doc, (size_t)i, &e);
+	expect_problem(&e, "\"note\"");
+	assert_int_equal(lockdoc_set_note(doc, (size_t)i, "fixed"), 0);
+	lockdoc_entry(doc, (size_t)i, &e);
+	expect_problem(&e, "\"token\"");
+	assert_string_equal(e.note, "fixed");
+	lockdoc_remove(doc, (size_t)lockdoc_find(doc, "E"));
+	text = serialize(doc);
+	again = parse_ok(text);
+	lockdoc_entry(again, (size_t)lockdoc_find(again, "F"), &e);
+	assert_null(e.problem);
+	assert_int_equal(e.token, 12);
+	assert_int_equal(lockdoc_count(again), 3);
+	assert_int_equal(lockdoc_unclaimed_count(again), 4);
+	free(text);
+	lockdoc_free(again);
+	lockdoc_free(doc);
+}
+
 static void test_malformed_stores_are_refused(void **state)
 {
 	static const char nonutf8[] = "{\"locks\":[], \"x\":\"\xff\"}";
@@ -248,12 +369,6 @@ static void test_malformed_stores_are_refused(void **state)
 	REFUSE("{\"locks\": {}}", "not an array");
 	REFUSE("[]", "top level is not an object");
 	REFUSE("\"locks\"", "top level is not an object");
-	REFUSE("{\"locks\":[42]}", "locks[0] is not an object");
-	REFUSE("{\"locks\":[{\"resource\":3,\"instance\":\"x\"}]}", "\"resource\" is not a string");
-	REFUSE("{\"locks\":[{\"resource\":\"A\"}]}", "\"instance\" is missing");
-	REFUSE("{\"locks\":[{\"resource\":\"A\",\"instance\":\"x\",\"token\":\"7\"}]}", "\"token\" is not a non-negative integer");
-	REFUSE("{\"locks\":[{\"resource\":\"A\",\"instance\":\"x\",\"pid\":-4}]}", "\"pid\"");
-	REFUSE("{\"locks\":[{\"resource\":\"A\",\"resource\":\"B\",\"instance\":\"x\"}]}", "twice");
 	REFUSE("{\"locks\":[],\"locks\":[]}", "twice");
 	REFUSE("{\"last_token\":1,\"locks\":[],\"last_token\":999}", "twice");
 	REFUSE("{\"locks\":[],\"last_token\":\"x\"}", "last_token");
@@ -305,6 +420,8 @@ int main(void)
 		cmocka_unit_test(test_replace_keeps_foreign_fields),
 		cmocka_unit_test(test_tokens_keep_growing),
 		cmocka_unit_test(test_duplicates_are_kept),
+		cmocka_unit_test(test_bad_entries_are_kept),
+		cmocka_unit_test(test_rewriting_a_bad_claim_repairs_it),
 		cmocka_unit_test(test_malformed_stores_are_refused),
 		cmocka_unit_test(test_deep_nesting_is_refused),
 		cmocka_unit_test(test_huge_store_is_refused),

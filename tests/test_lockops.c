@@ -276,12 +276,24 @@ static void test_config_extends_names(void **state)
 	assert_int_equal(req1(f, &f->a, REQ_CREATE, "Chapter_07", T0, &o, &err), 0);
 }
 
-/* A config that stops parsing is an error for every operation, never a
- * silent return to the settings it had before. */
+static int reports;
+static char last_report[LF_ERROR_MSG_MAX];
+
+static void count_report(const struct project *p, const char *msg)
+{
+	(void)p;
+	reports++;
+	snprintf(last_report, sizeof(last_report), "%s", msg ? msg : "(good)");
+}
+
+/* A config that stops parsing is an error for every change, never a
+ * silent return to the settings it had before; reads go on with the last
+ * good settings, and the breakage is reported once per change of it. */
 static void test_bad_config_is_reported_not_ignored(void **state)
 {
 	struct fixture *f = *state;
-	struct lf_error err = { 0 };
+	struct lf_error err = { 0 }, broken = { 0 };
+	const struct lf_config *cfg;
 	struct lock_outcome o;
 	struct lock_list list;
 	FILE *fp = fopen(f->p->config_path, "w");
@@ -290,17 +302,34 @@ static void test_bad_config_is_reported_not_ignored(void **state)
 	fputs("stale_seconds = 60\n", fp);
 	assert_int_equal(fclose(fp), 0);
 	assert_int_equal(req1(f, &f->a, REQ_CREATE, "Chapter_01", T0, &o, NULL), 0);
+	f->p->config_report = count_report;
+	reports = 0;
 	fp = fopen(f->p->config_path, "w");
 	assert_non_null(fp);
 	fputs("stale_secnds = 60\n", fp);
 	assert_int_equal(fclose(fp), 0);
 	assert_int_equal(req1(f, &f->a, REQ_CREATE, "Chapter_02", T0, &o, &err), -EINVAL);
 	assert_non_null(strstr(err.msg, "line 1"));
-	assert_int_equal(lockops_list(f->p, T0, &list, NULL), -EINVAL);
-	/* and again: the failure is not cached as success */
+	assert_int_equal(reports, 1);
+	assert_non_null(strstr(last_report, "unknown key \"stale_secnds\""));
+	/* reads: the last good settings (60 s, not the default 900 s) */
+	assert_int_equal(lockops_list(f->p, T0 + 60, &list, NULL), 0);
+	assert_int_equal(list.n, 1);
+	assert_int_equal(list.v[0].stale, STALE_AGE);
+	lock_list_free(&list);
+	assert_int_equal(project_config_read(f->p, &cfg, &broken, NULL), 0);
+	assert_int_equal(cfg->stale_seconds, 60);
+	assert_int_equal(broken.code, EINVAL);
+	assert_non_null(strstr(broken.msg, "line 1"));
+	/* and again: the failure is not cached as success, nor re-reported */
 	assert_int_equal(req1(f, &f->a, REQ_CREATE, "Chapter_02", T0, &o, NULL), -EINVAL);
+	assert_int_equal(reports, 1);
 	assert_int_equal(unlink(f->p->config_path), 0);
 	assert_int_equal(req1(f, &f->a, REQ_CREATE, "Chapter_02", T0, &o, NULL), 0);
+	assert_int_equal(reports, 2);
+	assert_string_equal(last_report, "(good)");
+	assert_int_equal(project_config_read(f->p, &cfg, &broken, NULL), 0);
+	assert_int_equal(broken.code, 0);
 	/* and a project opened on a bad config opens, then reports it */
 	fp = fopen(f->p->config_path, "w");
 	assert_non_null(fp);
@@ -309,6 +338,13 @@ static void test_bad_config_is_reported_not_ignored(void **state)
 	project_close(f->p);
 	assert_int_equal(project_open(f->dir, false, &f->p, NULL), 0);
 	assert_int_equal(req1(f, &f->a, REQ_CREATE, "Chapter_03", T0, &o, NULL), -EINVAL);
+	/* with no good config ever: the defaults, for reads */
+	assert_int_equal(project_config_read(f->p, &cfg, &broken, NULL), 0);
+	assert_int_equal(cfg->stale_seconds, STALE_SECONDS_DEFAULT);
+	assert_true(nameset_contains(cfg->names, "Chapter_03"));
+	assert_non_null(strstr(broken.msg, "durability"));
+	assert_int_equal(lockops_list(f->p, T0, &list, NULL), 0);
+	lock_list_free(&list);
 }
 
 static void test_foreign_entries_and_duplicates(void **state)

@@ -147,7 +147,8 @@ static void test_empty_set(void **state)
 	assert_int_equal(nameset_add(set, "Appendix_A", NULL), 0);
 	assert_true(nameset_contains(set, "Appendix_A"));
 	assert_false(nameset_contains(set, "Chapter_03"));
-	expect_nearest(set, "Chapter_03", "Appendix_A");
+	expect_nearest(set, "appendix_a", "Appendix_A");
+	assert_false(nameset_nearest(set, "Chapter_03", out, sizeof(out)));
 	nameset_free(set);
 	nameset_free(NULL);
 }
@@ -389,11 +390,54 @@ static void test_nearest_default(void **state)
 	expect_nearest(set, "backmatter", "BackMatter");
 	expect_nearest(set, "StyleSytem", "StyleSystem");
 	expect_nearest(set, "QuoteRegister", "QuoteRegistry");
-	expect_nearest(set, "ImageRegistry_Chapter_7", "ImageRegistry");
 	expect_nearest(set, "projectconfig", "ProjectConfig");
-	/* nothing alike: ties go to the first defined, Chapter_0[1-9] */
-	expect_nearest(set, "", "Chapter_01");
-	expect_nearest(set, NULL, "Chapter_01");
+	expect_nearest(set, "ImageRegistry_Chapter_7", "ImageRegistry");
+	expect_nearest(set, "Chapter", "Chapter_01");
+	/* ties go to the first defined, Chapter_0[1-9] */
+	expect_nearest(set, "Chapter_0", "Chapter_01");
+}
+
+/* Nothing alike, nothing suggested: a far name would only mislead. */
+static void test_nearest_only_when_close(void **state)
+{
+	const struct nameset *set = *state;
+	static const char *const far[] = {
+		"", "..", ".", "../x", "../../etc/passwd", "x", "Intro",
+		"The_whole_book_at_once", "ImageRegistryChapter_7",
+	};
+	char out[NAME_MAX_LEN + 1], big[301];
+	size_t i;
+
+	for (i = 0; i < sizeof(far) / sizeof(*far); i++)
+		if (nameset_nearest(set, far[i], out, sizeof(out)))
+			fail_msg("nearest(\"%s\") = \"%s\": too far to suggest",
+				 far[i], out);
+	assert_false(nameset_nearest(set, NULL, out, sizeof(out)));
+	memset(big, 'a', 300);
+	big[300] = '\0';
+	assert_false(nameset_nearest(set, big, out, sizeof(out)));
+	memcpy(big, "Chapter_07", 10);
+	assert_false(nameset_nearest(set, big, out, sizeof(out)));
+}
+
+/* A long name is cut, with an ellipsis, where a message repeats it. */
+static void test_name_shown(void **state)
+{
+	char big[301], out[NAME_SHOWN_SIZE];
+
+	(void)state;
+	name_shown("Chapter_07", out);
+	assert_string_equal(out, "Chapter_07");
+	name_shown("a\x1b[2J\xc3\xa4", out);
+	assert_string_equal(out, "a?[2J??");
+	memset(big, 'x', 300);
+	big[300] = '\0';
+	name_shown(big, out);
+	assert_int_equal(strlen(out), NAME_SHOWN_MAX + 3);
+	assert_string_equal(out + NAME_SHOWN_MAX, "...");
+	big[NAME_SHOWN_MAX] = '\0';
+	name_shown(big, out);
+	assert_string_equal(out, big);
 }
 
 static void test_nearest_case_is_cheap(void **state)
@@ -420,15 +464,16 @@ static void test_nearest_garbage(void **state)
 	assert_non_null(big);
 	memset(big, 0xff, 100000);
 	big[100000] = '\0';
-	assert_true(nameset_nearest(set, big, out, sizeof(out)));
-	assert_true(nameset_contains(set, out));
+	assert_false(nameset_nearest(set, big, out, sizeof(out)));
 	memcpy(big, "StyleSystem", 11);
 	memset(big + 11, '!', 200);
 	big[211] = '\0';
+	assert_false(nameset_nearest(set, big, out, sizeof(out)));
+	memcpy(big, "StyleSystem!!", 13);
+	big[13] = '\0';
 	expect_nearest(set, big, "StyleSystem");
 	free(big);
 	expect_nearest(set, "\xe2\x80\x8b" "FrontMatter", "FrontMatter");
-	expect_nearest(set, "../../etc/passwd", "FrontMatter");
 }
 
 static void test_nearest_small_buffer(void **state)
@@ -461,7 +506,10 @@ static void test_nearest_is_member(void **state)
 		for (size_t i = 0; i < len; i++)
 			in[i] = chars[(x >> (i % 50)) % (sizeof(chars) - 1)];
 		in[len] = '\0';
-		assert_true(nameset_nearest(set, in, out, sizeof(out)));
+		if (!nameset_nearest(set, in, out, sizeof(out))) {
+			assert_false(nameset_contains(set, in));
+			continue;
+		}
 		if (!nameset_contains(set, out))
 			fail_msg("nearest(\"%s\") = \"%s\" is not in the set",
 				 in, out);
@@ -538,6 +586,9 @@ int main(void)
 						setup_images, teardown_set),
 		cmocka_unit_test_setup_teardown(test_nearest_default,
 						setup_default, teardown_set),
+		cmocka_unit_test_setup_teardown(test_nearest_only_when_close,
+						setup_default, teardown_set),
+		cmocka_unit_test(test_name_shown),
 		cmocka_unit_test(test_nearest_case_is_cheap),
 		cmocka_unit_test_setup_teardown(test_nearest_garbage,
 						setup_default, teardown_set),

@@ -17,6 +17,18 @@ suggest Chapter_3 Chapter_03
 suggest frontmatter FrontMatter
 suggest Style_System StyleSystem
 suggest ImageRegistry_Chapter_07 ImageRegistry
+# Nothing close, nothing suggested; a long name is cut with an ellipsis.
+for far in .. "" ../x ../../etc/passwd; do
+	expect 2 as CLI-A acquire "$far"
+	contains "$ERR" "^lockfs acquire: \"$far\" is not a resource name of this project$"
+done
+long=$(printf 'x%.0s' $(seq 300))
+expect 2 as CLI-A acquire "$long"
+contains "$ERR" "^lockfs acquire: \"$(printf 'x%.0s' $(seq 80))\.\.\.\" is not a resource name of this project$"
+expect 2 as CLI-A release "Chapter_07$long"
+contains "$ERR" "\"Chapter_07x{70}\.\.\.\" is not a resource name of this project$"
+expect 2 as CLI-A check "$long" 1
+contains "$ERR" "\"x{80}\.\.\.\" is not a resource name"
 [ "$before" = "$(cat "$P/.locks/locks.json")" ] || fail "an invalid name changed the store"
 
 # Per-chapter image registries through the project's config.

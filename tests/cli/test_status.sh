@@ -30,7 +30,7 @@ contains "$OUT" '^! +StyleSystem +dup '
 contains "$OUT" '^! +QuoteRegistry +CLI-9\?\[2J +\? +\? +stale \(bad-timestamp\) +-'
 contains "$OUT" '^6 locks, 4 stale\.$'
 contains "$OUT" '^! chapter_99 \(entry 4\): not a resource name of this project$'
-contains "$OUT" '^! StyleSystem \(entry 5\): another entry for this resource comes first$'
+contains "$OUT" '^! StyleSystem \(entry 5\): another entry for this resource comes first; '
 contains "$OUT" '^! QuoteRegistry \(entry 6\): timestamp unreadable or far in the future'
 lacks "$OUT" $'\033'
 

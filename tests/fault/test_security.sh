@@ -204,14 +204,32 @@ printf '{"locks": [{"resource": "Chapter_01", "instance": "A\0B", "timestamp": "
 bad_store "a NUL byte" "locks.json"
 printf '{"locks": [{"resource": "Chapter_01", "instance": "\xc3\x28", "timestamp": "x"}]}' >"$T/bad"
 bad_store "bad UTF-8" "UTF-8"
-printf '{"locks": [{"resource": "Chapter_01", "instance": "A", "instance": "B"}]}' >"$T/bad"
-bad_store "a field twice" "twice"
 printf '{"locks": [], "last_token": -1}' >"$T/bad"
 bad_store "a negative token counter" "last_token"
+
+# bad_entry DESCRIPTION MESSAGE KEPT...: one bad entry in $T/bad stops
+# no one: status flags it with MESSAGE, the mount lists, another resource
+# can be taken, and every KEPT text of the entry is still in the store.
+bad_entry() {
+	local what=$1 msg=$2 rc kept
+	shift 2
+	cp "$T/bad" "$STORE"
+	run_rc rc "$LOCKFS" -C "$BOOK" status
+	assert_eq "$rc" 0 "$what: status"
+	grep -qF "$msg" "$T/out" || fail "$what: status: $(head -c 600 "$T/out")"
+	ls "$MP" >/dev/null || fail "$what: ls"
+	run_rc rc cli B acquire Chapter_02
+	assert_eq "$rc" 0 "$what: acquire of another resource"
+	for kept in "$@"; do
+		grep -qF "$kept" "$STORE" || fail "$what: lost $kept: $(cat "$STORE")"
+	done
+}
+printf '{"locks": [{"resource": "Chapter_01", "instance": "A", "instance": "B"}]}' >"$T/bad"
+bad_entry "a field twice" '"instance" appears twice' '"instance": "A"' '"instance": "B"'
 printf '{"locks": [{"resource": "Chapter_01", "instance": "A", "token": 1e400}]}' >"$T/bad"
-bad_store "a token of 1e400" "token"
+bad_entry "a token of 1e400" '"token" is not a non-negative integer' '"token": 1e400'
 printf '{"locks": [{"resource": "Chapter_01", "instance": "A", "host": 7}]}' >"$T/bad"
-bad_store "a host that is a number" "host"
+bad_entry "a host that is a number" '"host" is not a string' '"host": 7'
 
 # Strange but well-formed: kept, shown, never a crash.
 printf '%s' '{"locks": [

@@ -63,7 +63,6 @@ static bool same_str(const char *a, const char *b)
 static void check_entry_sane(const struct lock_entry *e)
 {
 	CHECK(e->resource != NULL);
-	CHECK(e->instance != NULL);
 	CHECK(!e->ts_ok || e->timestamp != NULL);
 	CHECK(e->token >= 0);
 	CHECK(e->pid >= 0);
@@ -85,6 +84,7 @@ static void check_same_entry(const struct lock_entry *a,
 	CHECK(same_str(a->host, b->host));
 	CHECK(a->uid == b->uid);
 	CHECK(same_str(a->note, b->note));
+	CHECK(same_str(a->problem, b->problem));
 }
 
 /* Entry i as lockdoc_append() or lockdoc_replace() wrote it from f. */
@@ -129,6 +129,7 @@ static struct lockdoc *reparse(const struct lockdoc *doc, const char *text,
 
 	CHECK(lockdoc_parse(text, len, &again, &err) == 0);
 	CHECK(lockdoc_count(again) == lockdoc_count(doc));
+	CHECK(lockdoc_unclaimed_count(again) == lockdoc_unclaimed_count(doc));
 	for (i = 0; i < lockdoc_count(doc); i++) {
 		lockdoc_entry(doc, i, &a);
 		lockdoc_entry(again, i, &b);

@@ -32,8 +32,8 @@ printf '{"locks": {"resource": "Chapter_01"}}\n' >"$STORE"
 check_eio "locks not an array"
 printf '{"locks": [{"resource": "Chapter_01", "instance": "CLI-\xff"}]}\n' >"$STORE"
 check_eio "not UTF-8"
-printf '%s\n' '{"locks": [{"resource": "Chapter_01", "instance": 7}]}' >"$STORE"
-check_eio "instance not a string"
+printf '[{"resource": "Chapter_01", "instance": "CLI-A"}]\n' >"$STORE"
+check_eio "top level not an object"
 
 # Fixed by hand: back at once.
 printf '%s\n' "$good" >"$STORE"
