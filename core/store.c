@@ -45,6 +45,9 @@ struct store {
 	char store_path[PATH_MAX];
 	char sidecar_path[PATH_MAX];
 	char token_path[PATH_MAX];	/* "": no high-water mark */
+	struct filestamp mark_stamp;	/* the mark file as last read or written */
+	long long mark;			/* ... and the value it held */
+	bool mark_known;
 	char dir[PATH_MAX];
 	enum durability durability;
 	unsigned lock_timeout_ms;
@@ -504,18 +507,17 @@ out:
 /* The mark: a decimal number and a newline.  Missing means 0; so does a
  * file that does not hold a number (it is only ever written whole, by
  * rename, so that takes a deliberate edit), and the next token handed out
- * rewrites it. */
+ * rewrites it.  It is read again only when its stamp changes: most
+ * transactions hand out no token. */
 #define TOKEN_MARK_MAX 32	/* bytes: a long long and a newline */
 
-static long long read_token_mark(const struct store *st)
+static long long parse_token_mark(const char *path)
 {
 	long long v = 0;
 	char *buf, *end;
 	size_t len;
 
-	if (!st->token_path[0] ||
-	    readfile_path(st->token_path, O_NOFOLLOW, TOKEN_MARK_MAX, &buf, &len,
-			  NULL) < 0)
+	if (readfile_path(path, O_NOFOLLOW, TOKEN_MARK_MAX, &buf, &len, NULL) < 0)
 		return 0;
 	errno = 0;
 	v = strtoll(buf, &end, 10);
@@ -525,9 +527,23 @@ static long long read_token_mark(const struct store *st)
 	return v;
 }
 
+static long long read_token_mark(struct store *st)
+{
+	struct filestamp now;
+
+	if (!st->token_path[0] || filestamp_get(st->token_path, true, &now) < 0)
+		return 0;
+	if (st->mark_known && filestamp_equal(&now, &st->mark_stamp))
+		return st->mark;
+	st->mark = now.present ? parse_token_mark(st->token_path) : 0;
+	st->mark_stamp = now;
+	st->mark_known = true;
+	return st->mark;
+}
+
 /* Record counter as the mark (temporary file, rename), before the store
  * that holds it replaces locks.json. */
-static int write_token_mark(const struct store *st, long long counter,
+static int write_token_mark(struct store *st, long long counter,
 			    struct lf_error *err)
 {
 	char tmp[PATH_MAX], text[32];
@@ -554,6 +570,8 @@ static int write_token_mark(const struct store *st, long long counter,
 		unlink(tmp);
 		return write_error(st, rc, "cannot record the token counter", err);
 	}
+	st->mark_known = filestamp_get(st->token_path, true, &st->mark_stamp) == 0;
+	st->mark = counter;
 	return 0;
 }
 

@@ -392,7 +392,8 @@ static int lock_vanished(const char *name, bool writing)
 	    strcmp(unlinked.name, name) == 0)
 		return writing ? -EEXIST : -ENOENT;
 	for (i = 0; i < VANISHED_SLOTS; i++) {
-		if (vanished[i].tid != tid || now - vanished[i].when_ms > VANISHED_RETRY_MS ||
+		if (vanished[i].tid != tid ||
+		    now - vanished[i].when_ms > VANISHED_RETRY_MS ||
 		    strcmp(vanished[i].name, name) != 0)
 			continue;
 		vanished[i].tid = 0;
