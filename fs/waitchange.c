@@ -4,16 +4,24 @@
  * Only events that name the store count: a commit first writes a temporary
  * file next to it and the event log is appended in the same directory, and
  * waking for those would only cost the waiter a pointless transaction.
+ *
+ * Closing the last reference to an inotify descriptor waits for an SRCU
+ * grace period in the kernel (up to ~15 ms on a busy machine), and so does
+ * an exit that closes it.  The waiter has its lock by then, so that wait
+ * is handed to a short-lived child that holds the last reference: the
+ * waiter drops its own at once and exits without waiting.
  */
 #include "waitchange.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/inotify.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 /* A rename over the store is IN_MOVED_TO; writers that rewrite it in place
@@ -51,12 +59,68 @@ int waitchange_open(const char *dir, const char *name,
 	return 0;
 }
 
+/* The child: keep only fd and the pipe, wait until the parent has dropped
+ * its reference (EOF on the pipe), then close the last one and go.  A
+ * grandchild does it, so the parent reaps its child at once and keeps no
+ * zombie (`lockfs run` lives on after this). */
+static void release_in_child(int fd, int ready)
+{
+	char c;
+
+	if (fork() != 0)
+		_exit(0);
+	while (read(ready, &c, 1) < 0 && errno == EINTR)
+		;
+	close(fd);
+	_exit(0);
+}
+
+static int keep_only(int a, int b)
+{
+	int lo = a < b ? a : b, hi = a < b ? b : a;
+
+	if (lo > 0 && close_range(0, (unsigned)lo - 1, 0) < 0)
+		return -1;
+	if (hi > lo + 1 && close_range((unsigned)lo + 1, (unsigned)hi - 1, 0) < 0)
+		return -1;
+	return close_range((unsigned)hi + 1, ~0U, 0);
+}
+
+/* Close an inotify descriptor without waiting for the kernel's grace
+ * period; falls back to a plain close when no child can be had. */
+static void close_elsewhere(int fd)
+{
+	int pipefd[2], status;
+	pid_t pid;
+
+	if (pipe2(pipefd, O_CLOEXEC) < 0) {
+		close(fd);
+		return;
+	}
+	pid = fork();
+	if (pid == 0) {
+		/* Other descriptors (a caller's stdout pipe, the sidecar)
+		 * must not outlive the parent in here. */
+		if (keep_only(fd, pipefd[0]) < 0)
+			_exit(1);
+		release_in_child(fd, pipefd[0]);
+	}
+	/* With the child's copy alive this close drops a reference only;
+	 * then EOF on the pipe tells the child to drop the last. */
+	close(fd);
+	close(pipefd[1]);
+	close(pipefd[0]);
+	if (pid > 0)
+		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+			;
+}
+
 void waitchange_close(struct waitchange *w)
 {
 	if (!w)
 		return;
 	if (w->fd >= 0)
-		close(w->fd);
+		close_elsewhere(w->fd);
 	free(w);
 }
 
