@@ -158,7 +158,7 @@ static int load_config(struct project *p, struct lf_error *err)
 int project_open(const char *root, bool create, struct project **out,
 		 struct lf_error *err)
 {
-	struct store_paths paths;
+	struct store_paths paths = { 0 };
 	struct project *p;
 	int rc;
 
@@ -174,6 +174,7 @@ int project_open(const char *root, bool create, struct project **out,
 		goto fail;
 	paths.store_path = p->store_path;
 	paths.sidecar_path = p->sidecar_path;
+	paths.events_path = p->events_path;
 	rc = store_open(&paths, &p->store, err);
 	if (rc < 0)
 		goto fail;
