@@ -31,6 +31,7 @@
 #include <fcntl.h>
 #include <libgen.h>
 #include <limits.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,6 +48,9 @@
 #define TEMP_MAX_AGE_S 60	/* younger temporary files are left alone */
 #define BROKEN_SUFFIX ".broken-"
 #define BROKEN_TRIES 10		/* names tried for the file set aside */
+/* A document whose text was at least this big is followed by giving its
+ * memory back to the system (malloc_trim). */
+#define TRIM_AFTER_BYTES (256 * 1024)
 
 struct stamp {
 	bool present;
@@ -472,7 +476,7 @@ static int refresh(struct store *st, struct lf_error *err)
 	struct lockdoc *doc = NULL;
 	struct lf_error local = { 0 };
 	struct stamp now, got;
-	bool damaged;
+	bool damaged, big;
 	int rc;
 
 	/* The failure is remembered even for callers that pass no err. */
@@ -487,6 +491,11 @@ static int refresh(struct store *st, struct lf_error *err)
 		*err = st->bad_error;
 		return -st->bad_error.code;
 	}
+	/* The old document goes before the new one is parsed: a large store
+	 * then never has two trees in memory. */
+	big = st->cache_stamp.size >= TRIM_AFTER_BYTES ||
+	      now.size >= TRIM_AFTER_BYTES;
+	drop_cache(st);
 	rc = load_settled(st, &doc, &got, &damaged, err);
 	if (damaged && before_boot(st, &got)) {
 		lockdoc_free(doc);
@@ -495,15 +504,15 @@ static int refresh(struct store *st, struct lf_error *err)
 		if (rc == 0)
 			rc = load_settled(st, &doc, &got, &damaged, err);
 	}
+	if (big)
+		malloc_trim(0);
 	if (rc < 0) {
-		drop_cache(st);
 		if (rc == -EIO) {
 			st->bad_stamp = got;
 			st->bad_error = *err;
 		}
 		return rc;
 	}
-	drop_cache(st);
 	st->cache = doc;
 	st->cache_stamp = got;
 	return 0;
@@ -698,6 +707,8 @@ static int commit(struct store *st, struct lf_error *err)
 out:
 	close(fd);
 	free(text);
+	if (len >= TRIM_AFTER_BYTES)
+		malloc_trim(0);
 	return rc;
 }
 
