@@ -59,38 +59,52 @@ int waitchange_open(const char *dir, const char *name,
 	return 0;
 }
 
-/* The child: keep only fd and the pipe, wait until the parent has dropped
- * its reference (EOF on the pipe), then close the last one and go.  A
- * grandchild does it, so the parent reaps its child at once and keeps no
- * zombie (`lockfs run` lives on after this). */
-static void release_in_child(int fd, int ready)
+/* Close every descriptor but the n in keep (n <= 3). */
+static int close_all_but(int *keep, int n)
+{
+	unsigned from = 0;
+	int i, j, t;
+
+	for (i = 0; i < n; i++)
+		for (j = i + 1; j < n; j++)
+			if (keep[j] < keep[i]) {
+				t = keep[i];
+				keep[i] = keep[j];
+				keep[j] = t;
+			}
+	for (i = 0; i < n; i++) {
+		if ((unsigned)keep[i] > from &&
+		    close_range(from, (unsigned)keep[i] - 1, 0) < 0)
+			return -1;
+		from = (unsigned)keep[i] + 1;
+	}
+	return close_range(from, ~0U, 0);
+}
+
+/* In the child: fork the grandchild that closes fd last, and go, so the
+ * parent reaps its child at once and keeps no zombie (`lockfs run` lives
+ * on after this).  Each holder of fd drops it before its write end of the
+ * pipe, so EOF on the pipe means every other reference is gone. */
+static void release_in_child(int fd, const int pipefd[2])
 {
 	char c;
 
-	if (fork() != 0)
+	if (fork() != 0) {
+		close(fd);
 		_exit(0);
-	while (read(ready, &c, 1) < 0 && errno == EINTR)
+	}
+	close(pipefd[1]);
+	while (read(pipefd[0], &c, 1) < 0 && errno == EINTR)
 		;
 	close(fd);
 	_exit(0);
-}
-
-static int keep_only(int a, int b)
-{
-	int lo = a < b ? a : b, hi = a < b ? b : a;
-
-	if (lo > 0 && close_range(0, (unsigned)lo - 1, 0) < 0)
-		return -1;
-	if (hi > lo + 1 && close_range((unsigned)lo + 1, (unsigned)hi - 1, 0) < 0)
-		return -1;
-	return close_range((unsigned)hi + 1, ~0U, 0);
 }
 
 /* Close an inotify descriptor without waiting for the kernel's grace
  * period; falls back to a plain close when no child can be had. */
 static void close_elsewhere(int fd)
 {
-	int pipefd[2], status;
+	int pipefd[2], keep[3], status;
 	pid_t pid;
 
 	if (pipe2(pipefd, O_CLOEXEC) < 0) {
@@ -101,12 +115,15 @@ static void close_elsewhere(int fd)
 	if (pid == 0) {
 		/* Other descriptors (a caller's stdout pipe, the sidecar)
 		 * must not outlive the parent in here. */
-		if (keep_only(fd, pipefd[0]) < 0)
+		keep[0] = fd;
+		keep[1] = pipefd[0];
+		keep[2] = pipefd[1];
+		if (close_all_but(keep, 3) < 0)
 			_exit(1);
-		release_in_child(fd, pipefd[0]);
+		release_in_child(fd, pipefd);
 	}
-	/* With the child's copy alive this close drops a reference only;
-	 * then EOF on the pipe tells the child to drop the last. */
+	/* With the children's copies alive this close drops a reference
+	 * only. */
 	close(fd);
 	close(pipefd[1]);
 	close(pipefd[0]);
