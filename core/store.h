@@ -14,6 +14,15 @@
  * Temporary files of transactions killed before their rename are removed
  * by a later transaction once they are a minute old.
  *
+ * One exception to "never overwritten": a store that is blank or does not
+ * parse and was last modified before the current boot was broken by a
+ * crash of the machine (a power loss before the new file reached the
+ * disk), in which every holder of a lock died.  The first read or
+ * transaction renames it to locks.json.broken-<UTC time>, appends a
+ * "reset-broken-store" event naming that file, and goes on with an empty
+ * store.  That is what makes durability "rename" (no fsync, the default)
+ * safe on one machine.
+ *
  * Waiting for the sidecar lock has a deadline (-EAGAIN after it).
  * A struct store is not thread-safe; front ends serialise calls.
  */
@@ -21,6 +30,7 @@
 #define LOCKFS_STORE_H
 
 #include <stdbool.h>
+#include <time.h>
 
 #include "config.h"
 #include "error.h"
@@ -33,6 +43,7 @@ struct store;
 struct store_paths {
 	const char *store_path;		/* .locks/locks.json */
 	const char *sidecar_path;	/* .locks/locks.lock */
+	const char *events_path;	/* .locks/events.log, or NULL */
 };
 
 int store_open(const struct store_paths *paths, struct store **out,
@@ -41,6 +52,10 @@ void store_close(struct store *st);
 
 void store_set_durability(struct store *st, enum durability d);
 void store_set_lock_timeout_ms(struct store *st, unsigned ms);
+
+/* The wall-clock time of the current boot, which decides whether a broken
+ * store was broken by a crash (0, the default: read from /proc/stat). */
+void store_set_boot_time(struct store *st, time_t t);
 
 /* The current document, without taking the lock.  The result is owned by
  * the store and stays valid until the next call on st; it is re-parsed

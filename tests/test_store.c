@@ -32,7 +32,7 @@ struct fixture {
 static int setup(void **state)
 {
 	struct fixture *f = calloc(1, sizeof(*f));
-	struct store_paths paths;
+	struct store_paths paths = { 0 };
 
 	strcpy(f->dir, "/tmp/lockfs-store-XXXXXX");
 	if (!mkdtemp(f->dir))
