@@ -319,7 +319,7 @@ int config_parse(const char *buf, size_t len, struct lf_config *out,
 	struct parse_state st = {
 		.stale_seconds = STALE_SECONDS_DEFAULT,
 		.default_names = true,
-		.durability = DURABILITY_FILE,
+		.durability = DURABILITY_RENAME,
 	};
 	struct nameset *names = NULL;
 	int rc;
@@ -358,7 +358,7 @@ int config_defaults(struct lf_config *out, struct lf_error *err)
 	if (!names)
 		return lf_error_set(err, ENOMEM, "out of memory");
 	out->stale_seconds = STALE_SECONDS_DEFAULT;
-	out->durability = DURABILITY_FILE;
+	out->durability = DURABILITY_RENAME;
 	out->names = names;
 	return 0;
 }

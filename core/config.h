@@ -24,7 +24,9 @@
 #define STALE_SECONDS_DEFAULT 900
 
 enum durability {
-	DURABILITY_RENAME,	/* write temp file, rename: survives process crashes */
+	DURABILITY_RENAME,	/* write temp file, rename: survives process crashes;
+				 * a store a power loss broke is reset at the
+				 * next start (store.h) */
 	DURABILITY_FILE,	/* + fsync the temp file before the rename */
 	DURABILITY_FULL,	/* + fsync the directory after the rename */
 };
@@ -35,7 +37,7 @@ struct lf_config {
 	struct nameset *names;
 };
 
-/* Defaults (no file): 900 s, DURABILITY_FILE, the default names. */
+/* Defaults (no file): 900 s, DURABILITY_RENAME, the default names. */
 int config_defaults(struct lf_config *out, struct lf_error *err);
 
 /* Parse a config file's bytes (for tests and fuzzing). */

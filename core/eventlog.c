@@ -55,6 +55,8 @@ static char *event_line(const struct event *ev)
 	if (ev->previous_token > 0)
 		cJSON_AddNumberToObject(o, "previous_token",
 					(double)ev->previous_token);
+	if (ev->kept)
+		cJSON_AddStringToObject(o, "kept", ev->kept);
 	if (strncmp(ev->event, "clear", 5) == 0)
 		cJSON_AddNumberToObject(o, "count", (double)ev->count);
 	text = cJSON_PrintUnformatted(o);

@@ -4,7 +4,7 @@
  *   {"time":"2026-11-27T10:03:00Z","event":"take-over","resource":"Chapter_03",
  *    "instance":"CLI-2","token":7,"previous":"CLI-1","previous_token":5}
  * Events: acquire, take-over, release, override-release, force-release,
- * clear.  (Renewals are not logged: lockfs run renews often.)  The log is
+ * clear, reset-broken-store (with "kept": where the broken store went).  (Renewals are not logged: lockfs run renews often.)  The log is
  * written under the store's lock, so its order is the commit order.  Past
  * EVENTLOG_ROTATE_BYTES it is renamed to events.log.1 and started afresh.
  * Logging is best effort: a full disk must not turn a committed release
@@ -26,6 +26,7 @@ struct event {
 	const char *previous;		/* displaced holder, or NULL */
 	long long previous_token;
 	long long count;		/* clear: how many entries went */
+	const char *kept;		/* reset-broken-store: the file kept */
 };
 
 /* Append one line; returns 0 or a negative errno (callers may ignore it). */

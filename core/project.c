@@ -177,7 +177,7 @@ static int load_config(struct project *p)
 int project_open(const char *root, bool create, struct project **out,
 		 struct lf_error *err)
 {
-	struct store_paths paths;
+	struct store_paths paths = { 0 };
 	struct project *p;
 	int rc;
 
@@ -194,6 +194,7 @@ int project_open(const char *root, bool create, struct project **out,
 	paths.store_path = p->store_path;
 	paths.sidecar_path = p->sidecar_path;
 	paths.token_path = p->token_path;
+	paths.events_path = p->events_path;
 	rc = store_open(&paths, &p->store, err);
 	if (rc < 0)
 		goto fail;

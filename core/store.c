@@ -14,14 +14,24 @@
  * at once for an empty store and committed over, which would drop every
  * lock.  And a transaction killed before its rename leaves a temporary
  * file: those are removed, under the lock, once they are old enough.
+ *
+ * And one kind of wreck is left by a crash of the whole machine: with
+ * durability "rename" (no fsync) a power loss can leave locks.json empty
+ * or garbled.  Every holder of a lock died in that crash, so a store that
+ * does not parse (or is empty) and was last modified before the current
+ * boot is moved aside to locks.json.broken-<time>, logged, and replaced by
+ * an empty store.  The same damage with a modification time after the
+ * boot was done by something still running: that file stays untouched.
  */
 #include "store.h"
 
+#include "eventlog.h"
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
 #include <limits.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,6 +50,11 @@
 #define TEMP_PREFIX ".locks.json."
 #define TEMP_NAME_LEN (sizeof(TEMP_PREFIX) - 1 + 6)	/* mkostemp's XXXXXX */
 #define TEMP_MAX_AGE_S 60	/* younger temporary files are left alone */
+#define BROKEN_SUFFIX ".broken-"
+#define BROKEN_TRIES 10		/* names tried for the file set aside */
+/* A document whose text was at least this big is followed by giving its
+ * memory back to the system (malloc_trim). */
+#define TRIM_AFTER_BYTES (256 * 1024)
 
 struct store {
 	char store_path[PATH_MAX];
@@ -49,7 +64,10 @@ struct store {
 	long long mark;			/* ... and the value it held */
 	bool mark_known;
 	char dir[PATH_MAX];
+	char events_path[PATH_MAX];	/* "" when nothing is logged */
 	enum durability durability;
+	time_t boot_time;		/* 0: read /proc/stat when needed */
+	bool locked;			/* inside store_transact */
 	unsigned lock_timeout_ms;
 	int sidecar_fd;
 	long long next_sweep_ms;	/* monotonic time of the next temp file sweep */
@@ -94,13 +112,15 @@ int store_open(const struct store_paths *paths, struct store **out,
 		rc = copy_path(st->sidecar_path, paths->sidecar_path, err);
 	if (rc == 0 && paths->token_path)
 		rc = copy_path(st->token_path, paths->token_path, err);
+	if (rc == 0 && paths->events_path)
+		rc = copy_path(st->events_path, paths->events_path, err);
 	if (rc < 0) {
 		free(st);
 		return rc;
 	}
 	strcpy(tmp, st->store_path);
 	strcpy(st->dir, dirname(tmp));
-	st->durability = DURABILITY_FILE;
+	st->durability = DURABILITY_RENAME;
 	st->lock_timeout_ms = STORE_LOCK_TIMEOUT_MS_DEFAULT;
 	st->sidecar_fd = -1;
 	*out = st;
@@ -132,6 +152,11 @@ void store_set_durability(struct store *st, enum durability d)
 void store_set_lock_timeout_ms(struct store *st, unsigned ms)
 {
 	st->lock_timeout_ms = ms;
+}
+
+void store_set_boot_time(struct store *st, time_t t)
+{
+	st->boot_time = t;
 }
 
 /* ---- reading ---- */
@@ -232,15 +257,18 @@ static bool blank_may_fill(const struct filestamp *stamp,
 }
 
 /* One read and parse.  *blank: the file exists and holds only whitespace
- * (what lockdoc_parse takes for an empty store). */
+ * (what lockdoc_parse takes for an empty store).  *garbled: it was read
+ * whole and did not parse. */
 static int load_once(struct store *st, struct lockdoc **doc,
-		     struct filestamp *stamp, bool *blank, struct lf_error *err)
+		     struct filestamp *stamp, bool *blank, bool *garbled,
+		     struct lf_error *err)
 {
 	char *buf;
 	size_t len;
 	int rc;
 
 	*blank = false;
+	*garbled = false;
 	rc = read_store_file(st, &buf, &len, stamp, err);
 	if (rc < 0)
 		return rc;
@@ -250,22 +278,25 @@ static int load_once(struct store *st, struct lockdoc **doc,
 	}
 	*blank = is_blank(buf, len);
 	rc = lockdoc_parse(buf, len, doc, err);
+	*garbled = rc == -EIO;
 	free(buf);
 	return rc;
 }
 
 /* Read until the file parses and is not a fresh truncation.  A parse
- * failure is retried LOAD_ATTEMPTS times with growing pauses. */
+ * failure is retried LOAD_ATTEMPTS times with growing pauses.  *damaged:
+ * what was finally read is blank or does not parse. */
 static int load_settled(struct store *st, struct lockdoc **doc,
-			struct filestamp *got, struct lf_error *err)
+			struct filestamp *got, bool *damaged, struct lf_error *err)
 {
 	long long start = clock_now_ms();
 	unsigned failures = 0;
-	bool blank;
+	bool blank, garbled;
 	int rc;
 
 	for (;;) {
-		rc = load_once(st, doc, got, &blank, err);
+		rc = load_once(st, doc, got, &blank, &garbled, err);
+		*damaged = got->present && (garbled || (rc == 0 && blank));
 		if (rc == 0 && blank && blank_may_fill(got, start)) {
 			lockdoc_free(*doc);
 			*doc = NULL;
@@ -278,6 +309,111 @@ static int load_settled(struct store *st, struct lockdoc **doc,
 	}
 }
 
+/* ---- a store broken by a crash of the machine ---- */
+
+static int lock_sidecar(struct store *st, struct lf_error *err);
+static void unlock_sidecar(struct store *st);
+
+/* The wall-clock time of this boot, from the btime line of /proc/stat;
+ * 0 when unknown (then nothing is reset). */
+static time_t read_boot_time(void)
+{
+	char line[256];
+	long long v = 0;
+	FILE *f = fopen("/proc/stat", "re");
+
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "btime %lld", &v) == 1)
+			break;
+	fclose(f);
+	return v > 0 ? (time_t)v : 0;
+}
+
+static bool before_boot(struct store *st, const struct filestamp *stamp)
+{
+	if (st->boot_time == 0)
+		st->boot_time = read_boot_time();
+	return st->boot_time > 0 && stamp->mtime.tv_sec < st->boot_time;
+}
+
+/* Rename locks.json to locks.json.broken-<now>, never over an older one. */
+static int move_aside(const struct store *st, char *kept, size_t size)
+{
+	char when[32];
+	time_t now = time(NULL);
+	struct tm tm;
+	int i, n;
+
+	gmtime_r(&now, &tm);
+	strftime(when, sizeof(when), "%Y%m%dT%H%M%SZ", &tm);
+	for (i = 0; i < BROKEN_TRIES; i++) {
+		n = i ? snprintf(kept, size, "%s%s%s-%d", st->store_path,
+				 BROKEN_SUFFIX, when, i)
+		      : snprintf(kept, size, "%s%s%s", st->store_path,
+				 BROKEN_SUFFIX, when);
+		if (n < 0 || (size_t)n >= size)
+			return -ENAMETOOLONG;
+		if (renameat2(AT_FDCWD, st->store_path, AT_FDCWD, kept,
+			      RENAME_NOREPLACE) == 0)
+			return 0;
+		if (errno == EEXIST)
+			continue;
+		/* A file system without RENAME_NOREPLACE: check, then
+		 * rename (we hold the store's lock). */
+		if (errno != EINVAL)
+			return -errno;
+		if (access(kept, F_OK) == 0)
+			continue;
+		return rename(st->store_path, kept) == 0 ? 0 : -errno;
+	}
+	return -EEXIST;
+}
+
+static void log_reset(const struct store *st, const char *kept)
+{
+	struct event ev = { .time = time(NULL), .event = "reset-broken-store" };
+	const char *base = strrchr(kept, '/');
+
+	if (!st->events_path[0])
+		return;
+	ev.kept = base ? base + 1 : kept;
+	eventlog_append(st->events_path, &ev);
+}
+
+/* Set the damaged file seen at stamp aside, under the store's lock, unless
+ * it has been replaced meanwhile.  0 when the caller may load again. */
+static int reset_broken(struct store *st, const struct filestamp *stamp,
+			struct lf_error *err)
+{
+	char kept[PATH_MAX];
+	bool took_lock = !st->locked;
+	struct filestamp now;
+	int rc;
+
+	if (took_lock) {
+		rc = lock_sidecar(st, err);
+		if (rc < 0)
+			return rc;
+	}
+	rc = current_stamp(st, &now, err);
+	if (rc < 0 || !filestamp_equal(&now, stamp))
+		goto out;
+	rc = move_aside(st, kept, sizeof(kept));
+	if (rc < 0) {
+		rc = lf_error_set(err, EIO, "%s: damaged before this boot, "
+				  "and cannot be moved aside: %s",
+				  st->store_path, strerror(-rc));
+		goto out;
+	}
+	log_reset(st, kept);
+out:
+	if (took_lock)
+		unlock_sidecar(st);
+	return rc;
+}
+
 /* Load the current document into the cache unless it is already there.
  * A parse failure is retried for a writer caught half-way, and remembered
  * so that a broken file costs one stat per call, not a re-parse. */
@@ -286,6 +422,7 @@ static int refresh(struct store *st, struct lf_error *err)
 	struct lockdoc *doc = NULL;
 	struct lf_error local = { 0 };
 	struct filestamp now, got;
+	bool damaged, big;
 	int rc;
 
 	/* The failure is remembered even for callers that pass no err. */
@@ -300,16 +437,28 @@ static int refresh(struct store *st, struct lf_error *err)
 		*err = st->bad_error;
 		return -st->bad_error.code;
 	}
-	rc = load_settled(st, &doc, &got, err);
+	/* The old document goes before the new one is parsed: a large store
+	 * then never has two trees in memory. */
+	big = st->cache_stamp.size >= TRIM_AFTER_BYTES ||
+	      now.size >= TRIM_AFTER_BYTES;
+	drop_cache(st);
+	rc = load_settled(st, &doc, &got, &damaged, err);
+	if (damaged && before_boot(st, &got)) {
+		lockdoc_free(doc);
+		doc = NULL;
+		rc = reset_broken(st, &got, err);
+		if (rc == 0)
+			rc = load_settled(st, &doc, &got, &damaged, err);
+	}
+	if (big)
+		malloc_trim(0);
 	if (rc < 0) {
-		drop_cache(st);
 		if (rc == -EIO) {
 			st->bad_stamp = got;
 			st->bad_error = *err;
 		}
 		return rc;
 	}
-	drop_cache(st);
 	st->cache = doc;
 	st->cache_stamp = got;
 	return 0;
@@ -499,6 +648,8 @@ static int commit(struct store *st, struct lf_error *err)
 out:
 	close(fd);
 	free(text);
+	if (len >= TRIM_AFTER_BYTES)
+		malloc_trim(0);
 	return rc;
 }
 
@@ -632,6 +783,7 @@ int store_transact(struct store *st, const struct store_txn *txn,
 	rc = lock_sidecar(st, err);
 	if (rc < 0)
 		return rc;
+	st->locked = true;
 	sweep_now_and_then(st);
 	rc = refresh(st, err);
 	if (rc < 0)
@@ -658,6 +810,7 @@ int store_transact(struct store *st, const struct store_txn *txn,
 	if (txn->committed)
 		txn->committed(txn->arg);
 out:
+	st->locked = false;
 	unlock_sidecar(st);
 	return rc < 0 ? rc : 0;
 }

@@ -22,6 +22,15 @@
  * "last_token" and the entries that had the highest tokens cannot make a
  * token be handed out twice.
  *
+ * One exception to "never overwritten": a store that is blank or does not
+ * parse and was last modified before the current boot was broken by a
+ * crash of the machine (a power loss before the new file reached the
+ * disk), in which every holder of a lock died.  The first read or
+ * transaction renames it to locks.json.broken-<UTC time>, appends a
+ * "reset-broken-store" event naming that file, and goes on with an empty
+ * store.  That is what makes durability "rename" (no fsync, the default)
+ * safe on one machine.
+ *
  * Waiting for the sidecar lock has a deadline (-EAGAIN after it).
  * A struct store is not thread-safe; front ends serialise calls.
  */
@@ -29,6 +38,7 @@
 #define LOCKFS_STORE_H
 
 #include <stdbool.h>
+#include <time.h>
 
 #include "config.h"
 #include "error.h"
@@ -42,6 +52,7 @@ struct store_paths {
 	const char *store_path;		/* .locks/locks.json */
 	const char *sidecar_path;	/* .locks/locks.lock */
 	const char *token_path;		/* .locks/last_token, or NULL: none */
+	const char *events_path;	/* .locks/events.log, or NULL */
 };
 
 int store_open(const struct store_paths *paths, struct store **out,
@@ -50,6 +61,10 @@ void store_close(struct store *st);
 
 void store_set_durability(struct store *st, enum durability d);
 void store_set_lock_timeout_ms(struct store *st, unsigned ms);
+
+/* The wall-clock time of the current boot, which decides whether a broken
+ * store was broken by a crash (0, the default: read from /proc/stat). */
+void store_set_boot_time(struct store *st, time_t t);
 
 /* The current document, without taking the lock.  The result is owned by
  * the store and stays valid until the next call on st; it is re-parsed

@@ -1,4 +1,5 @@
-/* cmd_mount.c - `lockfs mount` and `lockfs umount`: the daemon's life.
+/* cmd_mount.c - `lockfs mount`, `lockfs umount` and `lockfs deinit`: the
+ * daemon's life, and the end of a book's .locks/.
  *
  * mount opens (and if need be creates) the project, claims it with an
  * exclusive flock on .locks/mount.pid that the daemon holds for its whole
@@ -10,9 +11,13 @@
  * the new file system, so `lockfs mount && touch ...` never races.
  *
  * umount runs fusermount3 -u and waits until the daemon lets go of the
- * pid file.  Both commands leave the bare mount point 0555, so that a
+ * pid file.  Both commands leave the bare mount point 0555 and, where the
+ * file system and the caller's privilege allow, immutable, so that a
  * `touch` while nothing is mounted fails instead of creating a plain file
- * that locks nothing.
+ * that locks nothing: 0555 stops other users, the immutable attribute
+ * stops root too.  deinit is the way back: it unmounts, clears the
+ * attribute and removes .locks/ (refusing while live locks are held,
+ * unless --force).
  *
  * Exit codes (commands.h): 0 done; 1 something is in the way (another
  * daemon serves the project, another file system is mounted there, the
@@ -22,6 +27,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <getopt.h>
 #include <limits.h>
 #include <poll.h>
@@ -40,6 +46,8 @@
 #include "commands.h"
 #include "filestamp.h"
 #include "fuse_ops.h"
+#include "immutable.h"
+#include "lockops.h"
 #include "project.h"
 
 #define READY_TIMEOUT_MS 10000	/* for the daemon to mount, or to exit */
@@ -258,6 +266,23 @@ static int write_pid(int fd)
 	return n == len ? 0 : -EIO;
 }
 
+/* The bare mount point: 0555, then immutable where that is possible (not
+ * for a user without CAP_LINUX_IMMUTABLE, nor on file systems without the
+ * attribute: there 0555 is all there is).  0 or -errno of the chmod. */
+static int seal_bare(const char *mp)
+{
+	struct stat sb;
+
+	if (stat(mp, &sb) < 0)
+		return -errno;
+	/* An immutable directory refuses chmod even to root: change the
+	 * mode only when it is not right yet. */
+	if ((sb.st_mode & 07777) != 0555 && chmod(mp, 0555) < 0)
+		return -errno;
+	immutable_set(mp, true);
+	return 0;
+}
+
 /* Claim the project and make the mount point ready: EXIT_OK or the exit
  * code of what is in the way. */
 static int prepare(const struct project *p, int *pid_fd)
@@ -288,9 +313,11 @@ static int prepare(const struct project *p, int *pid_fd)
 		rc = EXIT_HELD;
 		goto fail;
 	}
-	if (chmod(p->mountpoint, 0555) < 0) {
+	rc = seal_bare(p->mountpoint);
+	if (rc < 0) {
 		fprintf(stderr, "lockfs: %s: %s\n", p->mountpoint,
-			strerror(errno));
+			strerror(-rc));
+		rc = EXIT_STORE;
 		goto fail;
 	}
 	*pid_fd = fd;
@@ -599,28 +626,24 @@ static int unmount(const char *mp)
 	return EXIT_HELD;
 }
 
-/* The mount point and pid file are found from the root alone: unmounting
- * must work even when the project's config no longer parses. */
-int cmd_umount(const char *root, int argc, char **argv)
+/* Unmount the project at dir_root and wait for its daemon.  The mount
+ * point and pid file are found from the root alone: unmounting must work
+ * even when the project's config no longer parses.  quiet: nothing
+ * mounted is not worth a message (deinit). */
+static int umount_project(const char *dir_root, bool quiet)
 {
-	char dir_root[PATH_MAX], mp[PATH_MAX + 16], pid_path[PATH_MAX + 24];
-	bool unused = false, mounted;
-	const char *dir = NULL;
+	char mp[PATH_MAX + 16], pid_path[PATH_MAX + 24];
+	bool mounted;
 	pid_t pid;
 	int rc, running;
 
-	rc = parse_args(argc, argv, umount_usage, false, &unused, &dir);
-	if (rc >= 0)
-		return rc;
-	rc = project_root(root, dir, dir_root);
-	if (rc != 0)
-		return rc;
 	snprintf(mp, sizeof(mp), "%s/.locks/fs", dir_root);
 	snprintf(pid_path, sizeof(pid_path), "%s/.locks/mount.pid", dir_root);
 	running = daemon_running(pid_path, &pid);
 	mounted = is_mount_point(mp);
 	if (!mounted && !running) {
-		fprintf(stderr, "lockfs: nothing is mounted at %s\n", mp);
+		if (!quiet)
+			fprintf(stderr, "lockfs: nothing is mounted at %s\n", mp);
 		return EXIT_HELD;
 	}
 	if (mounted) {
@@ -636,9 +659,170 @@ int cmd_umount(const char *root, int argc, char **argv)
 		return EXIT_STORE;
 	/* Normally read-only already; a mount point left writable (by an
 	 * older daemon, by hand) must not stay so. */
-	if (chmod(mp, 0555) < 0) {
-		fprintf(stderr, "lockfs: %s: %s\n", mp, strerror(errno));
+	rc = seal_bare(mp);
+	if (rc < 0) {
+		fprintf(stderr, "lockfs: %s: %s\n", mp, strerror(-rc));
 		return EXIT_STORE;
 	}
+	return EXIT_OK;
+}
+
+int cmd_umount(const char *root, int argc, char **argv)
+{
+	char dir_root[PATH_MAX];
+	bool unused = false;
+	const char *dir = NULL;
+	int rc;
+
+	rc = parse_args(argc, argv, umount_usage, false, &unused, &dir);
+	if (rc >= 0)
+		return rc;
+	rc = project_root(root, dir, dir_root);
+	if (rc != 0)
+		return rc;
+	return umount_project(dir_root, false);
+}
+
+/* ---- deinit ---- */
+
+static const char deinit_usage[] =
+	"usage: lockfs [-C DIR] deinit [--force] [DIR]\n"
+	"\n"
+	"Remove lockfs from the project DIR: unmount DIR/.locks/fs if it is\n"
+	"mounted, clear the immutable attribute of the bare mount point, and\n"
+	"delete DIR/.locks/ (the store, the event log, the config).  Refused\n"
+	"while any live lock is held, unless --force.\n"
+	"\n"
+	"  -f, --force   remove it even with live locks, or a store that does\n"
+	"                not parse\n"
+	"\n"
+	"Exit codes: 0 removed; 1 live locks are held (nothing removed), or\n"
+	"the mount is busy; 2 usage, or no .locks/ in DIR; 3 the store cannot\n"
+	"be read, or .locks/ cannot be removed (the message names the file).\n";
+
+/* Live locks in the store, or a negative errno (err set). */
+static int count_live(const char *dir_root, struct lf_error *err)
+{
+	struct lock_list list = { 0 };
+	struct project *p = NULL;
+	size_t i;
+	int rc, live = 0;
+
+	rc = project_open(dir_root, false, &p, err);
+	if (rc == 0)
+		rc = lockops_list(p, time(NULL), &list, err);
+	for (i = 0; rc == 0 && i < list.n; i++)
+		if (list.v[i].stale == STALE_NONE)
+			live++;
+	lock_list_free(&list);
+	project_close(p);
+	return rc < 0 ? rc : live;
+}
+
+static const char *removal_failed;	/* the path nftw could not remove */
+
+static int remove_one(const char *path, const struct stat *sb, int type,
+		      struct FTW *ftw)
+{
+	int rc = type == FTW_DP ? rmdir(path) : unlink(path);
+
+	(void)sb;
+	(void)ftw;
+	if (rc < 0 && errno != ENOENT) {
+		removal_failed = path;
+		return errno;
+	}
+	return 0;
+}
+
+/* rm -r that stays on this file system (FTW_MOUNT): a mount still there
+ * makes it fail rather than reach into someone else's files. */
+static int remove_tree(const char *dir)
+{
+	int rc;
+
+	removal_failed = NULL;
+	rc = nftw(dir, remove_one, 16, FTW_DEPTH | FTW_PHYS | FTW_MOUNT);
+	if (rc == 0)
+		return 0;
+	fprintf(stderr, "lockfs: cannot remove %s: %s\n",
+		removal_failed ? removal_failed : dir,
+		strerror(rc > 0 ? rc : errno));
+	return -1;
+}
+
+static int parse_deinit(int argc, char **argv, bool *force, const char **dir)
+{
+	static const struct option longopts[] = {
+		{ "force", no_argument, NULL, 'f' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int opt;
+
+	while ((opt = getopt_long(argc, argv, "fh", longopts, NULL)) != -1) {
+		if (opt == 'h') {
+			fputs(deinit_usage, stdout);
+			return EXIT_OK;
+		}
+		if (opt != 'f') {
+			fputs(deinit_usage, stderr);
+			return EXIT_USAGE;
+		}
+		*force = true;
+	}
+	if (argc - optind > 1) {
+		fprintf(stderr, "lockfs: deinit: too many arguments\n");
+		fputs(deinit_usage, stderr);
+		return EXIT_USAGE;
+	}
+	*dir = optind < argc ? argv[optind] : NULL;
+	return -1;
+}
+
+int cmd_deinit(const char *root, int argc, char **argv)
+{
+	char dir_root[PATH_MAX], locks[PATH_MAX + 8], mp[PATH_MAX + 16];
+	struct lf_error err = { 0 };
+	const char *dir = NULL;
+	bool force = false;
+	struct stat sb;
+	int rc, live;
+
+	rc = parse_deinit(argc, argv, &force, &dir);
+	if (rc >= 0)
+		return rc;
+	rc = project_root(root, dir, dir_root);
+	if (rc != 0)
+		return rc;
+	snprintf(locks, sizeof(locks), "%s/.locks", dir_root);
+	snprintf(mp, sizeof(mp), "%s/.locks/fs", dir_root);
+	if (lstat(locks, &sb) < 0 || !S_ISDIR(sb.st_mode)) {
+		fprintf(stderr, "lockfs: deinit: no .locks/ in %s\n", dir_root);
+		return EXIT_USAGE;
+	}
+	live = count_live(dir_root, &err);
+	if (live < 0 && !force) {
+		fprintf(stderr, "lockfs: deinit: %s (--force removes it all the same)\n",
+			err.msg);
+		return EXIT_STORE;
+	}
+	if (live > 0 && !force) {
+		fprintf(stderr, "lockfs: deinit: %d live lock%s held (see lockfs status); --force removes them too\n",
+			live, live == 1 ? " is" : "s are");
+		return EXIT_HELD;
+	}
+	rc = umount_project(dir_root, true);
+	if (rc != EXIT_OK && is_mount_point(mp))
+		return rc;
+	rc = immutable_set(mp, false);
+	if (rc < 0 && rc != -EOPNOTSUPP && rc != -ENOENT && rc != -EPERM) {
+		fprintf(stderr, "lockfs: %s: cannot clear the immutable attribute: %s\n",
+			mp, strerror(-rc));
+		return EXIT_STORE;
+	}
+	if (remove_tree(locks) < 0)
+		return EXIT_STORE;
+	printf("removed %s\n", locks);
 	return EXIT_OK;
 }

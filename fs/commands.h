@@ -28,5 +28,6 @@ int cmd_check(const char *root, int argc, char **argv);
 int cmd_clear(const char *root, int argc, char **argv);
 int cmd_init(const char *root, int argc, char **argv);
 int cmd_whoami(const char *root, int argc, char **argv);
+int cmd_deinit(const char *root, int argc, char **argv);
 
 #endif

@@ -34,6 +34,7 @@ static const struct subcommand subcommands[] = {
 	{ "whoami", cmd_whoami, "which instance you are, and which rule says so" },
 	{ "help", NULL, "this list, or 'lockfs help COMMAND'" },
 	{ "version", NULL, "the version of lockfs" },
+	{ "deinit", cmd_deinit, "unmount and remove .locks/ (--force)" },
 };
 
 static void usage(FILE *out)

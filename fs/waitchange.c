@@ -4,16 +4,24 @@
  * Only events that name the store count: a commit first writes a temporary
  * file next to it and the event log is appended in the same directory, and
  * waking for those would only cost the waiter a pointless transaction.
+ *
+ * Closing the last reference to an inotify descriptor waits for an SRCU
+ * grace period in the kernel (up to ~15 ms on a busy machine), and so does
+ * an exit that closes it.  The waiter has its lock by then, so that wait
+ * is handed to a short-lived child that holds the last reference: the
+ * waiter drops its own at once and exits without waiting.
  */
 #include "waitchange.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/inotify.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "clock.h"
@@ -53,12 +61,85 @@ int waitchange_open(const char *dir, const char *name,
 	return 0;
 }
 
+/* Close every descriptor but the n in keep (n <= 3). */
+static int close_all_but(int *keep, int n)
+{
+	unsigned from = 0;
+	int i, j, t;
+
+	for (i = 0; i < n; i++)
+		for (j = i + 1; j < n; j++)
+			if (keep[j] < keep[i]) {
+				t = keep[i];
+				keep[i] = keep[j];
+				keep[j] = t;
+			}
+	for (i = 0; i < n; i++) {
+		if ((unsigned)keep[i] > from &&
+		    close_range(from, (unsigned)keep[i] - 1, 0) < 0)
+			return -1;
+		from = (unsigned)keep[i] + 1;
+	}
+	return close_range(from, ~0U, 0);
+}
+
+/* In the child: fork the grandchild that closes fd last, and go, so the
+ * parent reaps its child at once and keeps no zombie (`lockfs run` lives
+ * on after this).  Each holder of fd drops it before its write end of the
+ * pipe, so EOF on the pipe means every other reference is gone. */
+static void release_in_child(int fd, const int pipefd[2])
+{
+	char c;
+
+	if (fork() != 0) {
+		close(fd);
+		_exit(0);
+	}
+	close(pipefd[1]);
+	while (read(pipefd[0], &c, 1) < 0 && errno == EINTR)
+		;
+	close(fd);
+	_exit(0);
+}
+
+/* Close an inotify descriptor without waiting for the kernel's grace
+ * period; falls back to a plain close when no child can be had. */
+static void close_elsewhere(int fd)
+{
+	int pipefd[2], keep[3], status;
+	pid_t pid;
+
+	if (pipe2(pipefd, O_CLOEXEC) < 0) {
+		close(fd);
+		return;
+	}
+	pid = fork();
+	if (pid == 0) {
+		/* Other descriptors (a caller's stdout pipe, the sidecar)
+		 * must not outlive the parent in here. */
+		keep[0] = fd;
+		keep[1] = pipefd[0];
+		keep[2] = pipefd[1];
+		if (close_all_but(keep, 3) < 0)
+			_exit(1);
+		release_in_child(fd, pipefd);
+	}
+	/* With the children's copies alive this close drops a reference
+	 * only. */
+	close(fd);
+	close(pipefd[1]);
+	close(pipefd[0]);
+	if (pid > 0)
+		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+			;
+}
+
 void waitchange_close(struct waitchange *w)
 {
 	if (!w)
 		return;
 	if (w->fd >= 0)
-		close(w->fd);
+		close_elsewhere(w->fd);
 	free(w);
 }
 

@@ -1,6 +1,7 @@
 # common.sh - the helpers every shell suite's lib.sh shares: failing,
 # skipping when FUSE is unusable (a failure under LOCKFS_REQUIRE_FUSE=1),
-# waiting for a process to be gone, and the basic assertions.
+# waiting for a process to be gone, removing a test's tree, and the basic
+# assertions.
 
 fail() {
 	echo "FAIL: $*" >&2
@@ -23,6 +24,16 @@ pid_alive() {
 	case ${state%% *} in
 	Z | X | "") return 1 ;;
 	esac
+}
+
+# rm -rf DIR (extra rm options first), after clearing the immutable
+# attribute that lockfs mount/umount leave on a bare .locks/fs (for root,
+# where the file system has it): without that even root cannot remove it.
+remove_tree() {
+	local dir=${*: -1}
+	find "$dir" -xdev -type d -name fs -path '*/.locks/fs' \
+		-exec chattr -i {} + 2>/dev/null
+	rm -rf "$@"
 }
 
 wait_gone() {

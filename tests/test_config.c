@@ -67,7 +67,7 @@ static void test_defaults(void **state)
 	(void)state;
 	assert_int_equal(config_defaults(&cfg, NULL), 0);
 	assert_int_equal(cfg.stale_seconds, 900);
-	assert_int_equal(cfg.durability, DURABILITY_FILE);
+	assert_int_equal(cfg.durability, DURABILITY_RENAME);
 	assert_true(nameset_contains(cfg.names, "Chapter_01"));
 	assert_true(nameset_contains(cfg.names, "ProjectConfig"));
 	assert_false(nameset_contains(cfg.names, "Chapter_00"));
@@ -88,7 +88,7 @@ static void test_parse_empty(void **state)
 	for (size_t i = 0; i < sizeof(empties) / sizeof(empties[0]); i++) {
 		assert_int_equal(parse_str(empties[i], &cfg, NULL), 0);
 		assert_int_equal(cfg.stale_seconds, STALE_SECONDS_DEFAULT);
-		assert_int_equal(cfg.durability, DURABILITY_FILE);
+		assert_int_equal(cfg.durability, DURABILITY_RENAME);
 		assert_true(nameset_contains(cfg.names, "Chapter_99"));
 		config_free(&cfg);
 	}
@@ -568,7 +568,7 @@ static void test_load_missing(void **state)
 	snprintf(path, sizeof(path), "%s/config", (char *)*state);
 	assert_int_equal(config_load(path, &cfg, &err), 0);
 	assert_int_equal(cfg.stale_seconds, 900);
-	assert_int_equal(cfg.durability, DURABILITY_FILE);
+	assert_int_equal(cfg.durability, DURABILITY_RENAME);
 	assert_true(nameset_contains(cfg.names, "Chapter_01"));
 	config_free(&cfg);
 	/* a missing directory on the way is a missing file too */

@@ -31,7 +31,7 @@ cleanup() {
 		kill -KILL "$pid" 2>/dev/null || true
 	done
 	wait 2>/dev/null || true
-	rm -rf "$T"
+	remove_tree "$T"
 }
 trap cleanup EXIT
 

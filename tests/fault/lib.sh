@@ -61,7 +61,7 @@ fault_cleanup() {
 	for ((i = ${#EXTRA_MOUNTS[@]} - 1; i >= 0; i--)); do
 		is_mounted "${EXTRA_MOUNTS[i]}" && umount -R -l "${EXTRA_MOUNTS[i]}"
 	done
-	rm -rf --one-file-system "$T"
+	remove_tree --one-file-system "$T"
 	exit "$rc"
 }
 

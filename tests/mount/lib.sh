@@ -49,7 +49,7 @@ lf_cleanup() {
 			{ fusermount3 -u -z "$mp" || umount -l "$mp"; }
 	done
 	lf_wrapped_status || rc=1
-	rm -rf "$T"
+	remove_tree "$T"
 	exit "$rc"
 }
 
