@@ -133,9 +133,25 @@ static bool env_force(const char *env, size_t len)
 	       env_equals(env, len, "LOCKFS_FORCE", "true");
 }
 
-/* "<prefix><first 8 characters of the id in var>", when var is set. */
+int identity_session_label(const char *var, const char *id, size_t len,
+			   bool desktop, char *label, struct lf_error *err)
+{
+	const char *prefix = strcmp(var, "CODEX_THREAD_ID") == 0 ? "Codex-" :
+			     desktop ? "Desktop-" : "CLI-";
+	int rc;
+
+	if (len > SESSION_PREFIX_LEN)
+		len = SESSION_PREFIX_LEN;
+	rc = check_label(id, len, var, err);
+	if (rc < 0)
+		return rc;
+	snprintf(label, INSTANCE_MAX_LEN + 1, "%s%.*s", prefix, (int)len, id);
+	return 0;
+}
+
+/* Rule 2 for the session id in var, when var is set: 1 labelled. */
 static int session_label(const char *env, size_t len, const char *var,
-			 const char *prefix, char *label, struct lf_error *err)
+			 char *label, struct lf_error *err)
 {
 	const char *v;
 	size_t vlen;
@@ -143,13 +159,10 @@ static int session_label(const char *env, size_t len, const char *var,
 
 	if (procfs_env_find(env, len, var, &v, &vlen) != 1)
 		return 0;
-	if (vlen > SESSION_PREFIX_LEN)
-		vlen = SESSION_PREFIX_LEN;
-	rc = check_label(v, vlen, var, err);
-	if (rc < 0)
-		return rc;
-	snprintf(label, INSTANCE_MAX_LEN + 1, "%s%.*s", prefix, (int)vlen, v);
-	return 1;
+	rc = identity_session_label(var, v, vlen,
+				    env_equals(env, len, "CLAUDE_CODE_ENTRYPOINT",
+					       "claude-desktop"), label, err);
+	return rc < 0 ? rc : 1;
 }
 
 /* Rules 1 and 2: 1 when the environment names the instance, 0 when it
@@ -169,13 +182,10 @@ static int label_from_env(const char *env, size_t len, char *label,
 		label[vlen] = '\0';
 		return 1;
 	}
-	rc = session_label(env, len, "CLAUDE_CODE_SESSION_ID",
-			   env_equals(env, len, "CLAUDE_CODE_ENTRYPOINT",
-				      "claude-desktop") ? "Desktop-" : "CLI-",
-			   label, err);
+	rc = session_label(env, len, "CLAUDE_CODE_SESSION_ID", label, err);
 	if (rc != 0)
 		return rc;
-	return session_label(env, len, "CODEX_THREAD_ID", "Codex-", label, err);
+	return session_label(env, len, "CODEX_THREAD_ID", label, err);
 }
 
 /* Rule 3's label: "<comm>-<pid>", comm made label-safe and cut to fit. */

@@ -45,6 +45,14 @@ struct holder {
 int identity_resolve(const char *proc_root, pid_t tid, struct holder *out,
 		     struct lf_error *err);
 
+/* Rule 2's label for an agent's session id (len bytes at id), as if var
+ * held it: "CLI-<first 8>" for CLAUDE_CODE_SESSION_ID ("Desktop-<first 8>"
+ * when desktop), "Codex-<first 8>" for CODEX_THREAD_ID.  The edit hooks
+ * get the id on stdin rather than in the environment.  -EINVAL (message
+ * naming var) when the id is empty or holds characters no label may. */
+int identity_session_label(const char *var, const char *id, size_t len,
+			   bool desktop, char *label, struct lf_error *err);
+
 /* True for shells and wrappers that never count as the agent. */
 bool identity_is_wrapper(const char *comm);
 
