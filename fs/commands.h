@@ -27,5 +27,6 @@ int cmd_check(const char *root, int argc, char **argv);
 int cmd_clear(const char *root, int argc, char **argv);
 int cmd_init(const char *root, int argc, char **argv);
 int cmd_hook(const char *root, int argc, char **argv);
+int cmd_mcp(const char *root, int argc, char **argv);
 
 #endif
