@@ -3,7 +3,9 @@
  * Creates .locks/ with an empty store and the bare mount point (core's
  * project_open), and adds ".locks/" to the project's .gitignore, the
  * proposal's unchecked "Add .locks/ to .gitignore" item: lock state is per
- * machine and must never be committed.  Running it again changes nothing.
+ * machine and must never be committed.  --claude and --codex also install
+ * lockfs's edit hooks in the agents' project settings (init_agents.h).
+ * Running it again changes nothing.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -17,19 +19,25 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "init_agents.h"
 
 #define GITIGNORE_MAX (1024 * 1024)
 
-static const char init_usage[] = "usage: lockfs init\n";
+static const char init_usage[] = "usage: lockfs init [--claude] [--codex]\n";
 
 static const char init_help[] =
-	"usage: lockfs init\n"
+	"usage: lockfs init [--claude] [--codex]\n"
 	"\n"
 	"Set up the project (the directory given with -C, else the current one):\n"
 	"create .locks/ with an empty locks.json and the mount point .locks/fs,\n"
 	"and add \".locks/\" to .gitignore unless it is already listed.  Safe to\n"
 	"run again.\n"
 	"\n"
+	"  --claude          also add lockfs's edit hooks to .claude/settings.json\n"
+	"                    (PreToolUse for Write, Edit, MultiEdit, NotebookEdit;\n"
+	"                    SessionEnd), keeping the rest of the file as it is\n"
+	"  --codex           also add the PreToolUse hook for apply_patch to\n"
+	"                    .codex/hooks.json\n"
 	"  -h, --help        this text\n"
 	"\n"
 	"Exit: 0 done; 2 usage; 3 .locks/ or .gitignore cannot be written.\n";
@@ -51,9 +59,7 @@ static bool ignores_locks(const char *line, size_t len)
 	return false;
 }
 
-/* The file's bytes (NULL, 0 when it does not exist).  -EINVAL when it is
- * not a regular file; O_NONBLOCK so that a FIFO there cannot hang us. */
-static int read_file(const char *path, char **buf, size_t *len)
+int init_read_file(const char *path, size_t max, char **buf, size_t *len)
 {
 	struct stat sb;
 	ssize_t got;
@@ -68,7 +74,7 @@ static int read_file(const char *path, char **buf, size_t *len)
 		rc = -errno;
 		goto out;
 	}
-	if (!S_ISREG(sb.st_mode) || sb.st_size > GITIGNORE_MAX) {
+	if (!S_ISREG(sb.st_mode) || (size_t)sb.st_size > max) {
 		rc = S_ISREG(sb.st_mode) ? -EFBIG : -EINVAL;
 		goto out;
 	}
@@ -89,6 +95,7 @@ static int read_file(const char *path, char **buf, size_t *len)
 			break;
 		*len += (size_t)got;
 	}
+	(*buf)[*len] = '\0';
 out:
 	close(fd);
 	return rc;
@@ -140,7 +147,7 @@ static int update_gitignore(const char *cmd, const char *root)
 		cli_error(cmd, "%s/.gitignore: path too long", root);
 		return EXIT_STORE;
 	}
-	rc = read_file(path, &buf, &len);
+	rc = init_read_file(path, GITIGNORE_MAX, &buf, &len);
 	if (rc == 0 && listed(buf, len)) {
 		printf("%s already lists .locks/\n", path);
 		goto out;
@@ -161,18 +168,30 @@ out:
 int cmd_init(const char *root, int argc, char **argv)
 {
 	static const struct option opts[] = {
+		{ "claude", no_argument, NULL, 'c' },
+		{ "codex", no_argument, NULL, 'x' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *cmd = "init";
 	struct project *p = NULL;
+	bool claude = false, codex = false;
 	int opt, code;
 
 	opterr = 0;
 	while ((opt = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
-		if (opt == 'h')
+		switch (opt) {
+		case 'c':
+			claude = true;
+			break;
+		case 'x':
+			codex = true;
+			break;
+		case 'h':
 			return cli_help(init_help);
-		return cli_bad_option(cmd, init_usage, opt, argv);
+		default:
+			return cli_bad_option(cmd, init_usage, opt, argv);
+		}
 	}
 	if (optind < argc)
 		return cli_usage_error(cmd, init_usage,
@@ -182,6 +201,10 @@ int cmd_init(const char *root, int argc, char **argv)
 		return code;
 	printf("lockfs project at %s (store %s)\n", p->root, p->store_path);
 	code = update_gitignore(cmd, p->root);
+	if (code == EXIT_OK && claude)
+		code = init_agent_hooks(cmd, p->root, AGENT_CLAUDE);
+	if (code == EXIT_OK && codex)
+		code = init_agent_hooks(cmd, p->root, AGENT_CODEX);
 	project_close(p);
 	return code;
 }
