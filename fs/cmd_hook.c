@@ -194,6 +194,9 @@ static int session_caller(struct project *p, const cJSON *payload,
 			  err.msg);
 		return HOOK_REFUSE;
 	}
+	/* An override is a deliberate step ('lockfs acquire --force'), never
+	 * a side effect of editing a file. */
+	out->force = false;
 	if (getenv("LOCKFS_INSTANCE"))
 		return HOOK_ALLOW;
 	if (!id) {
@@ -638,7 +641,6 @@ static int session_end(const char *root, const cJSON *payload)
 	}
 	if (n == 0)
 		goto out;
-	caller.force = false;
 	rc = lockops_request(p, &caller, REQ_UNLINK,
 			     (const char *const *)names, n, NULL, time(NULL), o,
 			     &err);

@@ -182,6 +182,8 @@ hook 0 pre-tool-use
 claude "$B" Edit file_path "$CH/Chapter_12.md" >"$T/in"
 hook 2 pre-tool-use
 contains "$ERR" "but that lock is stale \(its holder process has exited\); 'lockfs acquire --force' overrides it"
+# LOCKFS_FORCE in the agent's environment does not make edits override.
+LOCKFS_FORCE=1 hook 2 pre-tool-use
 
 # --- bad input: exit 1, the edit goes on, nothing changes ---
 before=$(cat "$P/.locks/locks.json")
