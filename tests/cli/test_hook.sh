@@ -108,6 +108,12 @@ claude "$B" Write file_path "$P/Style/../Manuscript/./Chapters/Chapter_06.md" >"
 hook 0 pre-tool-use
 assert_eq "$(holders Chapter_06)" "$LB" "normalized path took Chapter_06"
 
+# A path through a symlinked directory is still the project's.
+ln -s "$P/Manuscript" "$T/link"
+claude "$B" Write file_path "$T/link/Chapters/Chapter_13.md" >"$T/in"
+hook 0 pre-tool-use
+assert_eq "$(holders Chapter_13)" "$LB" "symlinked path took Chapter_13"
+
 # Codex: every path of the patch, all or none.
 cat >"$T/patch" <<'EOF'
 *** Begin Patch
