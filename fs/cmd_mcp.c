@@ -255,9 +255,11 @@ static void on_initialize(struct mcp_server *srv, const cJSON *id,
 	cJSON *r, *caps, *server;
 	size_t k;
 
-	if (!cJSON_IsString(want))
-		return send_error(srv, id, RPC_INVALID_PARAMS, "initialize "
-				  "needs params.protocolVersion, a string");
+	if (!cJSON_IsString(want)) {
+		send_error(srv, id, RPC_INVALID_PARAMS, "initialize needs "
+			   "params.protocolVersion, a string");
+		return;
+	}
 	for (k = 0; k < sizeof(versions) / sizeof(versions[0]); k++)
 		if (strcmp(want->valuestring, versions[k]) == 0)
 			version = versions[k];
@@ -362,21 +364,28 @@ static void on_tools_call(struct mcp_server *srv, const cJSON *id,
 	char msg[256];
 	cJSON *result;
 
-	if (!cJSON_IsString(name))
-		return send_error(srv, id, RPC_INVALID_PARAMS, "tools/call "
-				  "needs params.name, a string");
+	if (!cJSON_IsString(name)) {
+		send_error(srv, id, RPC_INVALID_PARAMS, "tools/call needs "
+			   "params.name, a string");
+		return;
+	}
 	tool = mcp_tool_find(name->valuestring);
 	if (!tool) {
 		cli_safe(msg, 64, name->valuestring);
-		return send_error(srv, id, RPC_INVALID_PARAMS, "Unknown tool: "
-				  "%s (tools/list names them)", msg);
+		send_error(srv, id, RPC_INVALID_PARAMS, "Unknown tool: %s "
+			   "(tools/list names them)", msg);
+		return;
 	}
-	if (mcp_tool_check_args(tool, args, msg, sizeof(msg)) < 0)
-		return send_error(srv, id, RPC_INVALID_PARAMS, "%s", msg);
+	if (mcp_tool_check_args(tool, args, msg, sizeof(msg)) < 0) {
+		send_error(srv, id, RPC_INVALID_PARAMS, "%s", msg);
+		return;
+	}
 	ensure_label(srv, NULL);
 	c = new_call(srv, id, params, tool);
-	if (!c)
-		return send_error(srv, id, RPC_INTERNAL_ERROR, "out of memory");
+	if (!c) {
+		send_error(srv, id, RPC_INTERNAL_ERROR, "out of memory");
+		return;
+	}
 	if (mcp_tool_may_wait(tool, args) &&
 	    pthread_create(&c->thread, NULL, call_thread, c) == 0) {
 		pthread_mutex_lock(&srv->lock);
@@ -409,17 +418,19 @@ static void on_request(struct mcp_server *srv, const char *method,
 {
 	char shown[64];
 
-	if (strcmp(method, "initialize") == 0)
-		return on_initialize(srv, id, params);
-	if (strcmp(method, "ping") == 0)
-		return send_result(srv, id, NULL);
-	if (strcmp(method, "tools/list") == 0)
-		return send_result(srv, id, mcp_tools_list());
-	if (strcmp(method, "tools/call") == 0)
-		return on_tools_call(srv, id, params);
-	cli_safe(shown, sizeof(shown), method);
-	send_error(srv, id, RPC_METHOD_NOT_FOUND, "Method not found: %s",
-		   shown);
+	if (strcmp(method, "initialize") == 0) {
+		on_initialize(srv, id, params);
+	} else if (strcmp(method, "ping") == 0) {
+		send_result(srv, id, NULL);
+	} else if (strcmp(method, "tools/list") == 0) {
+		send_result(srv, id, mcp_tools_list());
+	} else if (strcmp(method, "tools/call") == 0) {
+		on_tools_call(srv, id, params);
+	} else {
+		cli_safe(shown, sizeof(shown), method);
+		send_error(srv, id, RPC_METHOD_NOT_FOUND,
+			   "Method not found: %s", shown);
+	}
 }
 
 /* One line: a request, a notification, or a response to nothing we asked
