@@ -55,6 +55,7 @@ static const struct param project_param = {
 
 struct reply {
 	FILE *f;			/* the text, as the command line says it */
+	bool in_memory;			/* else f is stderr (out of memory) */
 	char *text;
 	size_t len;
 	cJSON *data;			/* structuredContent */
@@ -63,7 +64,14 @@ struct reply {
 
 static void reply_open(struct reply *r, const struct mcp_call *c)
 {
+	r->text = NULL;
+	r->len = 0;
 	r->f = open_memstream(&r->text, &r->len);
+	r->in_memory = r->f != NULL;
+	/* Without memory for the text, it goes to the log and the result
+	 * still carries the facts. */
+	if (!r->f)
+		r->f = stderr;
 	r->data = cJSON_CreateObject();
 	r->code = EXIT_OK;
 	cJSON_AddStringToObject(r->data, "instance", c->caller.instance);
@@ -73,7 +81,7 @@ static cJSON *reply_close(struct reply *r)
 {
 	cJSON *res = cJSON_CreateObject(), *content, *item;
 
-	if (r->f)
+	if (r->in_memory)
 		fclose(r->f);
 	/* The text ends with a newline per line; the model needs none. */
 	while (r->text && r->len > 0 && r->text[r->len - 1] == '\n')
@@ -96,7 +104,7 @@ static cJSON *reply_error(struct mcp_call *c, int code, const char *msg)
 	struct reply r;
 
 	reply_open(&r, c);
-	fprintf(r.f ? r.f : stderr, "%s\n", msg);
+	fprintf(r.f, "%s\n", msg);
 	r.code = code;
 	return reply_close(&r);
 }
