@@ -135,6 +135,11 @@ void cli_print_released(FILE *f, const char *name, const struct lock_outcome *o)
 /* "Chapter_03 token 17 holds the lock (live)": a check that passed. */
 void cli_print_checked(FILE *f, const char *name, long long token);
 
+/* The `lockfs status` dashboard of list on f (colours only when f is a
+ * terminal); an exit code. */
+int status_print_table(FILE *f, struct project *p,
+		       const struct lock_list *list);
+
 /* "cleared 3 locks" / "cleared 1 stale lock". */
 void cli_print_cleared(FILE *f, size_t cleared, bool stale_only);
 

@@ -149,21 +149,23 @@ struct row {
 };
 
 struct style {
+	FILE *f;			/* where the table goes */
 	bool on;
 	const char *bold, *live, *stale, *odd, *reset;
 };
 
 /* Colour for a person at a terminal only (https://no-color.org). */
-static struct style pick_style(void)
+static struct style pick_style(FILE *f)
 {
 	const char *no_color = getenv("NO_COLOR");
 	const char *term = getenv("TERM");
-	struct style s = { false, "", "", "", "", "" };
+	struct style s = { f, false, "", "", "", "", "" };
+	int fd = fileno(f);
 
-	if (!isatty(STDOUT_FILENO) || (no_color && no_color[0]) ||
+	if (fd < 0 || !isatty(fd) || (no_color && no_color[0]) ||
 	    (term && strcmp(term, "dumb") == 0))
 		return s;
-	return (struct style){ true, "\033[1m", "\033[32m", "\033[33m",
+	return (struct style){ f, true, "\033[1m", "\033[32m", "\033[33m",
 			       "\033[31m", "\033[0m" };
 }
 
@@ -220,8 +222,8 @@ static void print_cell(struct line *l, const char *text, size_t w,
 	if (w == 0)
 		return;		/* a column with nothing to show */
 	if (text[0]) {
-		printf("%*s%s%s%s", (int)l->owed, "", paint ? colour : "",
-		       text, paint ? l->st->reset : "");
+		fprintf(l->st->f, "%*s%s%s%s", (int)l->owed, "",
+			paint ? colour : "", text, paint ? l->st->reset : "");
 		l->owed = 0;
 	}
 	l->owed += w - width(text) + 2;
@@ -239,7 +241,7 @@ static void print_line(const char *const *cells, const char *state_colour,
 			   !state_colour ? st->bold :
 			   c == COL_STATE ? state_colour :
 			   c == COL_MARK ? st->odd : NULL);
-	putchar('\n');
+	fputc('\n', st->f);
 }
 
 /* Two passes over the list, the first for the column widths, so that a
@@ -278,16 +280,18 @@ static void print_odd(const struct lock_list *list, const struct style *st)
 		cli_safe(res, sizeof(res), list->v[i].e.resource);
 		for (f = 0; f < NFLAGS; f++)
 			if (has_flag(&list->v[i], f))
-				printf("%s!%s %s (entry %zu): %s\n", st->odd,
-				       st->reset, res, i + 1, flag_words[f]);
+				fprintf(st->f, "%s!%s %s (entry %zu): %s\n",
+					st->odd, st->reset, res, i + 1,
+					flag_words[f]);
 	}
 }
 
-static int print_table(struct project *p, const struct lock_list *list)
+int status_print_table(FILE *f, struct project *p,
+		       const struct lock_list *list)
 {
 	const struct lf_config *cfg;
 	struct lf_error err = { 0 };
-	struct style st = pick_style();
+	struct style st = pick_style(f);
 	char timeout[32];
 	size_t i, stale = 0;
 
@@ -296,17 +300,17 @@ static int print_table(struct project *p, const struct lock_list *list)
 		return cli_exit_code(-err.code);
 	}
 	cli_format_age(cfg->stale_seconds, timeout, sizeof(timeout));
-	printf("Active locks in %s (stale after %s):\n", p->root, timeout);
+	fprintf(f, "Active locks in %s (stale after %s):\n", p->root, timeout);
 	if (list->n == 0) {
-		printf("No active locks.\n");
+		fprintf(f, "No active locks.\n");
 		return EXIT_OK;
 	}
 	for (i = 0; i < list->n; i++)
 		stale += list->v[i].stale != STALE_NONE;
-	putchar('\n');
+	fputc('\n', f);
 	print_rows(list, &st);
-	printf("\n%zu lock%s, %zu stale.\n", list->n, list->n == 1 ? "" : "s",
-	       stale);
+	fprintf(f, "\n%zu lock%s, %zu stale.\n", list->n,
+		list->n == 1 ? "" : "s", stale);
 	print_odd(list, &st);
 	return EXIT_OK;
 }
@@ -348,7 +352,8 @@ int cmd_status(const char *root, int argc, char **argv)
 		code = cli_exit_code(rc);
 		goto out;
 	}
-	code = json ? print_json(&list) : print_table(p, &list);
+	code = json ? print_json(&list) :
+	       status_print_table(stdout, p, &list);
 	/* The dashboard is this command's whole result: a full disk or a
 	 * closed pipe must not pass for success. */
 	if (code == EXIT_OK && fflush(stdout) == EOF) {

@@ -573,40 +573,15 @@ static cJSON *run_check(struct mcp_call *c, struct project *p)
 	return reply_close(&r);
 }
 
-/* One line per lock, with the dashboard's facts. */
-static void say_lock(FILE *f, const struct lock_view *v, time_t now)
-{
-	char who[INSTANCE_MAX_LEN + 1], res[NAME_MAX_LEN * 2], since[64];
-	char ago[32], note[512];
-
-	cli_safe(res, sizeof(res), v->e.resource ? v->e.resource : "?");
-	cli_safe(who, sizeof(who), v->e.instance ? v->e.instance : "?");
-	cli_format_since(v->e.timestamp, now, since, sizeof(since));
-	cli_format_age(v->age, ago, sizeof(ago));
-	fprintf(f, "%s: held by %s since %s (%s ago), %s", res, who, since,
-		ago, v->stale == STALE_NONE ? "live" : "stale: ");
-	if (v->stale != STALE_NONE)
-		fputs(cli_stale_words(v->stale), f);
-	if (v->e.token)
-		fprintf(f, ", token %lld", v->e.token);
-	if (v->e.note) {
-		cli_safe(note, sizeof(note), v->e.note);
-		fprintf(f, ", note: %s", note);
-	}
-	if (!v->name_known)
-		fputs(" (not a resource name of this project)", f);
-	fputc('\n', f);
-}
-
 static cJSON *run_status(struct mcp_call *c, struct project *p)
 {
 	const struct lf_config *cfg;
 	struct lock_list list = { 0 };
 	struct lf_error err = { 0 };
-	char timeout[32], *text;
+	char *text;
 	cJSON *arr;
 	struct reply r;
-	size_t k, stale = 0;
+	size_t k;
 
 	if (lockops_list(p, time(NULL), &list, &err) < 0 ||
 	    project_config(p, &cfg, &err) < 0) {
@@ -614,24 +589,16 @@ static cJSON *run_status(struct mcp_call *c, struct project *p)
 		return reply_error(c, cli_exit_code(-err.code), err.msg);
 	}
 	reply_open(&r, c);
-	cli_format_age(cfg->stale_seconds, timeout, sizeof(timeout));
-	fprintf(r.f, "Active locks in %s (stale after %s):\n", p->root, timeout);
+	r.code = status_print_table(r.f, p, &list);
 	cJSON_AddStringToObject(r.data, "project", p->root);
 	cJSON_AddNumberToObject(r.data, "stale_seconds", cfg->stale_seconds);
 	arr = cJSON_AddArrayToObject(r.data, "locks");
 	for (k = 0; k < list.n; k++) {
-		say_lock(r.f, &list.v[k], list.now);
-		stale += list.v[k].stale != STALE_NONE;
 		text = lockops_view_json(&list.v[k], NULL);
 		cJSON_AddItemToArray(arr, text ? cJSON_Parse(text) :
 				     cJSON_CreateNull());
 		free(text);
 	}
-	if (list.n == 0)
-		fprintf(r.f, "No active locks.\n");
-	else
-		fprintf(r.f, "%zu lock%s, %zu stale.\n", list.n,
-			list.n == 1 ? "" : "s", stale);
 	lock_list_free(&list);
 	return reply_close(&r);
 }
