@@ -263,6 +263,9 @@ static void on_initialize(struct mcp_server *srv, const cJSON *id,
 	for (k = 0; k < sizeof(versions) / sizeof(versions[0]); k++)
 		if (strcmp(want->valuestring, versions[k]) == 0)
 			version = versions[k];
+	/* Since 2025-11-25 a tool's argument errors are results the model
+	 * can read and correct, no longer protocol errors. */
+	srv->validation_as_result = strcmp(version, "2025-11-25") >= 0;
 	ensure_label(srv, cJSON_IsString(name) ? name->valuestring : NULL);
 	r = cJSON_CreateObject();
 	cJSON_AddStringToObject(r, "protocolVersion", version);
@@ -363,6 +366,7 @@ static void on_tools_call(struct mcp_server *srv, const cJSON *id,
 	struct mcp_call *c;
 	char msg[256];
 	cJSON *result;
+	bool bad_args;
 
 	if (!cJSON_IsString(name)) {
 		send_error(srv, id, RPC_INVALID_PARAMS, "tools/call needs "
@@ -376,7 +380,8 @@ static void on_tools_call(struct mcp_server *srv, const cJSON *id,
 			   "(tools/list names them)", msg);
 		return;
 	}
-	if (mcp_tool_check_args(tool, args, msg, sizeof(msg)) < 0) {
+	bad_args = mcp_tool_check_args(tool, args, msg, sizeof(msg)) < 0;
+	if (bad_args && !srv->validation_as_result) {
 		send_error(srv, id, RPC_INVALID_PARAMS, "%s", msg);
 		return;
 	}
@@ -384,6 +389,11 @@ static void on_tools_call(struct mcp_server *srv, const cJSON *id,
 	c = new_call(srv, id, params, tool);
 	if (!c) {
 		send_error(srv, id, RPC_INTERNAL_ERROR, "out of memory");
+		return;
+	}
+	if (bad_args) {
+		send_result(srv, id, mcp_tool_error(c, EXIT_USAGE, msg));
+		free_call(c);
 		return;
 	}
 	if (mcp_tool_may_wait(tool, args) &&
@@ -574,7 +584,8 @@ static int serve(struct mcp_server *srv)
 
 int cmd_mcp(const char *root, int argc, char **argv)
 {
-	struct mcp_server srv = { .root = root };
+	/* Until a client says otherwise, it speaks the newest version. */
+	struct mcp_server srv = { .root = root, .validation_as_result = true };
 	int code;
 
 	if (argc == 2 && (strcmp(argv[1], "--help") == 0 ||

@@ -32,6 +32,8 @@ struct mcp_server {
 	char label_error[LF_ERROR_MSG_MAX];	/* why it cannot be, or "" */
 	pthread_mutex_t lock;		/* stdout, the call list, the label */
 	bool output_failed;
+	bool validation_as_result;	/* argument errors are tool results
+					 * (from protocol 2025-11-25 on) */
 	struct mcp_call *calls;		/* calls running on their own thread */
 };
 
@@ -71,6 +73,10 @@ int mcp_tool_check_args(const struct mcp_tool *t, const cJSON *args,
 
 /* Whether this call may wait (and so runs on its own thread). */
 bool mcp_tool_may_wait(const struct mcp_tool *t, const cJSON *args);
+
+/* A CallToolResult with isError: true that says msg (exit_code as the
+ * command line's). */
+cJSON *mcp_tool_error(const struct mcp_call *c, int code, const char *msg);
 
 /* Run the call: its CallToolResult, or NULL when it was cancelled (no
  * answer is due then). */

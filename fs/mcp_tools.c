@@ -99,7 +99,7 @@ static cJSON *reply_close(struct reply *r)
 	return res;
 }
 
-static cJSON *reply_error(struct mcp_call *c, int code, const char *msg)
+cJSON *mcp_tool_error(const struct mcp_call *c, int code, const char *msg)
 {
 	struct reply r;
 
@@ -267,7 +267,7 @@ static cJSON *open_project(struct mcp_call *c, enum cli_open_mode mode,
 
 	if (dir && !realpath(dir, root)) {
 		snprintf(msg, sizeof(msg), "project %s: %s", dir, strerror(errno));
-		return reply_error(c, EXIT_USAGE, msg);
+		return mcp_tool_error(c, EXIT_USAGE, msg);
 	}
 	if (!dir)
 		snprintf(root, sizeof(root), "%s", c->srv->root);
@@ -279,10 +279,10 @@ static cJSON *open_project(struct mcp_call *c, enum cli_open_mode mode,
 			 ".locks/ there); give \"project\", start the server "
 			 "as 'lockfs -C DIR mcp', or run 'lockfs init' in the "
 			 "book", root);
-		return reply_error(c, EXIT_STORE, msg);
+		return mcp_tool_error(c, EXIT_STORE, msg);
 	}
 	if (project_open(root, mode == CLI_CREATE, out, &err) < 0)
-		return reply_error(c, cli_exit_code(-err.code), err.msg);
+		return mcp_tool_error(c, cli_exit_code(-err.code), err.msg);
 	return NULL;
 }
 
@@ -450,7 +450,7 @@ static cJSON *run_acquire(struct mcp_call *c, struct project *p)
 	if (rc == 2)
 		return NULL;
 	if (rc < 0)
-		return reply_error(c, cli_exit_code(rc), err.msg);
+		return mcp_tool_error(c, cli_exit_code(rc), err.msg);
 	reply_open(&r, c);
 	add_outcomes(&r, names, out, n);
 	if (rc == 0) {
@@ -485,7 +485,7 @@ static cJSON *run_release(struct mcp_call *c, struct project *p)
 	rc = lockops_request(p, &caller, REQ_UNLINK, names, n, NULL, time(NULL),
 			     out, &err);
 	if (rc < 0 && !cli_refused(out, n))
-		return reply_error(c, cli_exit_code(rc), err.msg);
+		return mcp_tool_error(c, cli_exit_code(rc), err.msg);
 	reply_open(&r, c);
 	add_outcomes(&r, names, out, n);
 	say_refusals(&r, "", names, out, n, "");
@@ -521,7 +521,7 @@ static cJSON *run_renew(struct mcp_call *c, struct project *p)
 	rc = lockops_request(p, &c->caller, REQ_OPEN_WRITE, names, n, NULL,
 			     time(NULL), out, &err);
 	if (rc < 0 && !cli_refused(out, n))
-		return reply_error(c, cli_exit_code(rc), err.msg);
+		return mcp_tool_error(c, cli_exit_code(rc), err.msg);
 	reply_open(&r, c);
 	add_outcomes(&r, names, out, n);
 	if (rc == 0) {
@@ -586,7 +586,7 @@ static cJSON *run_status(struct mcp_call *c, struct project *p)
 	if (lockops_list(p, time(NULL), &list, &err) < 0 ||
 	    project_config(p, &cfg, &err) < 0) {
 		lock_list_free(&list);
-		return reply_error(c, cli_exit_code(-err.code), err.msg);
+		return mcp_tool_error(c, cli_exit_code(-err.code), err.msg);
 	}
 	reply_open(&r, c);
 	r.code = status_print_table(r.f, p, &list);
@@ -612,7 +612,7 @@ static cJSON *run_clear(struct mcp_call *c, struct project *p)
 
 	if (lockops_clear(p, &c->caller, stale_only, time(NULL), &cleared,
 			  &err) < 0)
-		return reply_error(c, cli_exit_code(-err.code), err.msg);
+		return mcp_tool_error(c, cli_exit_code(-err.code), err.msg);
 	reply_open(&r, c);
 	cJSON_AddNumberToObject(r.data, "cleared", (double)cleared);
 	cli_print_cleared(r.f, cleared, stale_only);
@@ -765,7 +765,7 @@ cJSON *mcp_tool_run(struct mcp_call *c)
 	cJSON *res;
 
 	if (c->srv->label_error[0])
-		return reply_error(c, EXIT_USAGE, c->srv->label_error);
+		return mcp_tool_error(c, EXIT_USAGE, c->srv->label_error);
 	res = open_project(c, c->tool->mode, &p);
 	if (res)
 		return res;

@@ -357,6 +357,9 @@ async function rawLines() {
 	}
 	let a = await send(req(1, "initialize", { protocolVersion: "1999-01-01", capabilities: {} }));
 	assert.equal(a.result.protocolVersion, "2025-11-25");
+	// Up to 2025-06-18, bad tool arguments are protocol errors (-32602).
+	a = await send(req(1, "initialize", { protocolVersion: "2025-06-18", capabilities: {} }));
+	assert.equal(a.result.protocolVersion, "2025-06-18");
 	srv.stdin.write(JSON.stringify({ jsonrpc: "2.0", method: "notifications/initialized" }) + "\n");
 
 	const bad = [
@@ -391,6 +394,15 @@ async function rawLines() {
 		assert.deepEqual(a.id, id);
 		assert.equal(typeof a.error.message, "string");
 	}
+	// From 2025-11-25 on they are tool results the model can correct;
+	// an unknown tool stays a protocol error.
+	a = await send(req(1, "initialize", { protocolVersion: "2025-11-25", capabilities: {} }));
+	a = await send(req(22, "tools/call", { name: "lock_acquire", arguments: { resources: "Chapter_01" } }));
+	assert.equal(a.result.isError, true);
+	assert.equal(a.result.structuredContent.exit_code, 2);
+	assert.match(a.result.content[0].text, /"resources" must be an array of resource names/);
+	a = await send(req(23, "tools/call", { name: "lock_explode" }));
+	assert.equal(a.error.code, -32602);
 	// Notifications and responses get no answer; the next request does.
 	srv.stdin.write(JSON.stringify({ jsonrpc: "2.0", method: "notifications/whatever" }) + "\n");
 	srv.stdin.write(JSON.stringify({ jsonrpc: "2.0", id: 99, result: {} }) + "\n");
