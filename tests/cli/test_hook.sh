@@ -242,4 +242,11 @@ sed -i '$d' "$P/.locks/config"
 printf '{"locks": [' >"$P/.locks/locks.json"
 hook 2 pre-tool-use
 contains "$ERR" "cannot take the locks for this edit: .*locks.json"
+echo "guard_mode = check" >>"$P/.locks/config"
+hook 2 pre-tool-use
+contains "$ERR" "cannot read the locks: .*locks.json"
+# ...and session-end says so too.
+jq -cn --arg s "$A" '{session_id: $s, hook_event_name: "SessionEnd"}' >"$T/in"
+hook 2 session-end
+contains "$ERR" "cannot read the locks: .*locks.json"
 echo "ok"
