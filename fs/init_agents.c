@@ -276,89 +276,95 @@ static int write_file(const char *path, const char *text, size_t len,
 	return rc;
 }
 
-int init_agent_hooks(const char *cmd, const char *root, enum agent agent)
+/* The settings file's text, parsed and checked: EXIT_OK, or a code with
+ * the reason printed.  A missing or empty file reads as "{}". */
+static int load(const char *cmd, const char *path,
+		const struct hook_spec *specs, size_t n, char **buf,
+		size_t *len, cJSON **doc)
 {
-	const struct hook_spec *specs = agent == AGENT_CLAUDE ? claude_hooks :
-					codex_hooks;
-	size_t n = agent == AGENT_CLAUDE ?
-		   sizeof(claude_hooks) / sizeof(claude_hooks[0]) :
-		   sizeof(codex_hooks) / sizeof(codex_hooks[0]);
-	const char *dir = agent == AGENT_CLAUDE ? ".claude" : ".codex";
-	const char *file = agent == AGENT_CLAUDE ? "settings.json" : "hooks.json";
-	char dpath[PATH_MAX], path[PATH_MAX + 32];
 	const char *problem, *end = NULL;
-	cJSON *doc = NULL;
-	char *buf = NULL;
-	size_t len = 0, k, added = 0;
-	struct stat sb;
-	mode_t mode = 0644;
 	int rc;
 
-	snprintf(dpath, sizeof(dpath), "%s/%s", root, dir);
-	snprintf(path, sizeof(path), "%s/%s", dpath, file);
-	if (mkdir(dpath, 0755) < 0 && errno != EEXIST) {
-		cli_error(cmd, "%s: %s", dpath, strerror(errno));
-		return EXIT_STORE;
-	}
-	rc = init_read_file(path, SETTINGS_MAX, &buf, &len);
+	rc = init_read_file(path, SETTINGS_MAX, buf, len);
 	if (rc < 0) {
 		cli_error(cmd, "%s: %s", path, rc == -EINVAL ?
 			  "not a regular file" : strerror(-rc));
 		return EXIT_STORE;
 	}
-	/* An empty file says nothing: write it as a new one. */
-	if (buf && skip_ws(buf, len, 0) == len) {
-		free(buf);
-		buf = NULL;
-	}
-	/* A new file starts as an empty object, edited as any other. */
-	if (!buf) {
-		buf = strdup("{}\n");
-		len = buf ? strlen(buf) : 0;
-		if (!buf) {
-			rc = -ENOMEM;
-			goto out;
+	if (!*buf || skip_ws(*buf, *len, 0) == *len) {
+		free(*buf);
+		*buf = strdup("{}\n");
+		*len = 3;
+		if (!*buf) {
+			cli_error(cmd, "out of memory");
+			return EXIT_STORE;
 		}
 	}
-	doc = cJSON_ParseWithLengthOpts(buf, len, &end, false);
-	if (!doc || skip_ws(buf, len, (size_t)(end - buf)) != len) {
+	*doc = cJSON_ParseWithLengthOpts(*buf, *len, &end, false);
+	if (!*doc || skip_ws(*buf, *len, (size_t)(end - *buf)) != *len) {
 		cli_error(cmd, "%s is not JSON (byte %zu); fix it and run this "
 			  "again, nothing was changed", path,
-			  (size_t)((doc ? end : cJSON_GetErrorPtr()) - buf));
-		free(buf);
-		cJSON_Delete(doc);
+			  (size_t)((*doc ? end : cJSON_GetErrorPtr()) - *buf));
 		return EXIT_USAGE;
 	}
-	problem = shape_problem(doc, specs, n);
+	problem = shape_problem(*doc, specs, n);
 	if (problem) {
 		cli_error(cmd, "%s: %s; nothing was changed", path, problem);
-		free(buf);
-		cJSON_Delete(doc);
 		return EXIT_USAGE;
 	}
+	return EXIT_OK;
+}
+
+int init_agent_hooks(const char *cmd, const char *root, enum agent agent)
+{
+	bool claude = agent == AGENT_CLAUDE;
+	const struct hook_spec *specs = claude ? claude_hooks : codex_hooks;
+	size_t n = claude ? sizeof(claude_hooks) / sizeof(claude_hooks[0]) :
+		   sizeof(codex_hooks) / sizeof(codex_hooks[0]);
+	char dpath[PATH_MAX], path[PATH_MAX + 32];
+	const cJSON *hooks;
+	cJSON *doc = NULL;
+	char *buf = NULL;
+	size_t len = 0, k, added = 0;
+	struct stat sb;
+	mode_t mode = 0644;
+	int code, rc = 0;
+
+	snprintf(dpath, sizeof(dpath), "%s/%s", root, claude ? ".claude" :
+		 ".codex");
+	snprintf(path, sizeof(path), "%s/%s", dpath, claude ? "settings.json" :
+		 "hooks.json");
+	if (mkdir(dpath, 0755) < 0 && errno != EEXIST) {
+		cli_error(cmd, "%s: %s", dpath, strerror(errno));
+		return EXIT_STORE;
+	}
+	code = load(cmd, path, specs, n, &buf, &len, &doc);
+	if (code != EXIT_OK)
+		goto out;
+	hooks = cJSON_GetObjectItemCaseSensitive(doc, "hooks");
 	for (k = 0; k < n && rc == 0; k++) {
-		if (has_hook(cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(doc, "hooks"),
+		if (has_hook(cJSON_GetObjectItemCaseSensitive(hooks,
 							      specs[k].event),
 			     specs[k].sub))
 			continue;
 		rc = add_group(&buf, &len, &specs[k]);
 		added++;
 	}
-	if (fstatat(AT_FDCWD, path, &sb, 0) == 0)
+	if (stat(path, &sb) == 0)
 		mode = sb.st_mode & 07777;
 	if (rc == 0 && added > 0)
 		rc = write_file(path, buf, len, mode);
+	if (rc < 0) {
+		cli_error(cmd, "%s: %s", path, strerror(-rc));
+		code = EXIT_STORE;
+	} else if (added) {
+		printf("added lockfs's %s hooks to %s\n",
+		       claude ? "Claude Code" : "Codex", path);
+	} else {
+		printf("%s already runs lockfs's hooks\n", path);
+	}
 out:
 	free(buf);
 	cJSON_Delete(doc);
-	if (rc < 0) {
-		cli_error(cmd, "%s: %s", path, strerror(-rc));
-		return EXIT_STORE;
-	}
-	if (added)
-		printf("added lockfs's %s hooks to %s\n",
-		       agent == AGENT_CLAUDE ? "Claude Code" : "Codex", path);
-	else
-		printf("%s already runs lockfs's hooks\n", path);
-	return EXIT_OK;
+	return code;
 }
