@@ -165,10 +165,8 @@ static int session_label(const char *env, size_t len, const char *var,
 	return rc < 0 ? rc : 1;
 }
 
-/* Rules 1 and 2: 1 when the environment names the instance, 0 when it
- * does not, negative when it tries to but the value is unusable. */
-static int label_from_env(const char *env, size_t len, char *label,
-			  struct lf_error *err)
+int identity_label_from_env(const char *env, size_t len, char *label,
+			    struct lf_error *err)
 {
 	const char *v;
 	size_t vlen;
@@ -328,7 +326,8 @@ int identity_resolve(const char *proc_root, pid_t tid, struct holder *out,
 	rc = read_env(proc_root, tgid, &env, &env_len, err);
 	if (rc < 0)
 		return rc;
-	labelled = label_from_env(env ? env : "", env_len, out->instance, err);
+	labelled = identity_label_from_env(env ? env : "", env_len,
+					   out->instance, err);
 	if (labelled < 0) {
 		rc = labelled;
 		goto out;

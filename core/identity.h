@@ -45,6 +45,13 @@ struct holder {
 int identity_resolve(const char *proc_root, pid_t tid, struct holder *out,
 		     struct lf_error *err);
 
+/* Rules 1 and 2 for an environment block (NUL-separated "K=V", as in
+ * /proc/<pid>/environ): 1 and the label when it names the instance, 0 when
+ * it does not, -EINVAL (the message says why) when it tries to but the
+ * value is unusable.  label has INSTANCE_MAX_LEN + 1 bytes. */
+int identity_label_from_env(const char *env, size_t len, char *label,
+			    struct lf_error *err);
+
 /* Rule 2's label for an agent's session id (len bytes at id), as if var
  * held it: "CLI-<first 8>" for CLAUDE_CODE_SESSION_ID ("Desktop-<first 8>"
  * when desktop), "Codex-<first 8>" for CODEX_THREAD_ID.  The edit hooks

@@ -133,43 +133,32 @@ void mcp_progress(struct mcp_call *c, double progress, double total,
 
 /* ---- who holds: this process, under a label ---- */
 
-/* The label from the environment: 1 set, 0 none there, -1 unusable (the
- * reason kept for every tool call to report). */
+/* The label from this process's environment, by the rules every caller
+ * is labelled by: 1 set, 0 none there, -1 unusable (the reason kept for
+ * every tool call to report). */
 static int label_from_env(struct mcp_server *srv)
 {
-	static const char *const sessions[] = {
-		"CLAUDE_CODE_SESSION_ID", "CODEX_THREAD_ID",
-	};
-	const char *v = getenv("LOCKFS_INSTANCE");
-	const char *entry = getenv("CLAUDE_CODE_ENTRYPOINT");
 	struct lf_error err = { 0 };
-	size_t k;
+	char *env = NULL;
+	size_t len = 0;
+	int rc;
 
-	if (v) {
-		if (identity_label_valid(v)) {
-			snprintf(srv->holder.instance,
-				 sizeof(srv->holder.instance), "%s", v);
-			return 1;
-		}
+	rc = procfs_read_environ("/proc", getpid(), &env, &len);
+	if (rc < 0) {
 		snprintf(srv->label_error, sizeof(srv->label_error),
-			 "LOCKFS_INSTANCE is not a usable instance label (1 to "
-			 "%d of A-Z a-z 0-9 . _ : @ + = -)", INSTANCE_MAX_LEN);
+			 "cannot read this process's environment: %s",
+			 strerror(-rc));
 		return -1;
 	}
-	for (k = 0; k < sizeof(sessions) / sizeof(sessions[0]); k++) {
-		v = getenv(sessions[k]);
-		if (!v)
-			continue;
-		if (identity_session_label(sessions[k], v, strlen(v),
-					   entry && strcmp(entry,
-							   "claude-desktop") == 0,
-					   srv->holder.instance, &err) == 0)
-			return 1;
+	rc = identity_label_from_env(env ? env : "", len, srv->holder.instance,
+				     &err);
+	free(env);
+	if (rc < 0) {
 		snprintf(srv->label_error, sizeof(srv->label_error), "%s",
 			 err.msg);
 		return -1;
 	}
-	return 0;
+	return rc;
 }
 
 /* "Desktop-1a2b3c4d" for Claude Desktop, "<client name>-1a2b3c4d" for

@@ -304,6 +304,14 @@ async function identities() {
 	assert.equal(r.structuredContent.instance, "Chat-7");
 	await client.close();
 
+	// An unusable LOCKFS_INSTANCE: every call says why, the server lives.
+	({ client } = await connect({ name: "some-client", env: { LOCKFS_INSTANCE: "bad label" } }));
+	r = await call(client, "lock_acquire", { resources: ["BackMatter"] });
+	assert.equal(r.isError, true);
+	assert.match(text(r), /^LOCKFS_INSTANCE has byte 0x20 at offset 3/);
+	await client.ping();
+	await client.close();
+
 	({ client } = await connect({ name: "Cursor IDE" }));
 	r = await call(client, "lock_status", {});
 	assert.match(r.structuredContent.instance, /^CursorIDE-[0-9a-f]{8}$/);
