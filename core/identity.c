@@ -126,7 +126,7 @@ static bool env_equals(const char *env, size_t len, const char *name,
 	       vlen == strlen(want) && memcmp(v, want, vlen) == 0;
 }
 
-static bool env_force(const char *env, size_t len)
+bool identity_force_from_env(const char *env, size_t len)
 {
 	return env_equals(env, len, "LOCKFS_FORCE", "1") ||
 	       env_equals(env, len, "LOCKFS_FORCE", "yes") ||
@@ -332,7 +332,7 @@ int identity_resolve(const char *proc_root, pid_t tid, struct holder *out,
 		rc = labelled;
 		goto out;
 	}
-	out->force = env_force(env ? env : "", env_len);
+	out->force = identity_force_from_env(env ? env : "", env_len);
 	rc = find_holder(proc_root, &caller, &found, err);
 	if (rc < 0)
 		goto out;

@@ -52,6 +52,9 @@ int identity_resolve(const char *proc_root, pid_t tid, struct holder *out,
 int identity_label_from_env(const char *env, size_t len, char *label,
 			    struct lf_error *err);
 
+/* LOCKFS_FORCE=1 (or yes, true) in an environment block. */
+bool identity_force_from_env(const char *env, size_t len);
+
 /* Rule 2's label for an agent's session id (len bytes at id), as if var
  * held it: "CLI-<first 8>" for CLAUDE_CODE_SESSION_ID ("Desktop-<first 8>"
  * when desktop), "Codex-<first 8>" for CODEX_THREAD_ID.  The edit hooks

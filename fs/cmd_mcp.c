@@ -133,9 +133,9 @@ void mcp_progress(struct mcp_call *c, double progress, double total,
 
 /* ---- who holds: this process, under a label ---- */
 
-/* The label from this process's environment, by the rules every caller
- * is labelled by: 1 set, 0 none there, -1 unusable (the reason kept for
- * every tool call to report). */
+/* The label (and LOCKFS_FORCE) from this process's environment, by the
+ * rules every caller is read by: 1 labelled, 0 no label there, -1
+ * unusable (the reason kept for every tool call to report). */
 static int label_from_env(struct mcp_server *srv)
 {
 	struct lf_error err = { 0 };
@@ -150,6 +150,7 @@ static int label_from_env(struct mcp_server *srv)
 			 strerror(-rc));
 		return -1;
 	}
+	srv->holder.force = identity_force_from_env(env ? env : "", len);
 	rc = identity_label_from_env(env ? env : "", len, srv->holder.instance,
 				     &err);
 	free(env);
@@ -207,7 +208,6 @@ static void ensure_label(struct mcp_server *srv, const char *client)
 static int init_holder(struct mcp_server *srv)
 {
 	struct proc_stat st;
-	const char *force = getenv("LOCKFS_FORCE");
 	int rc;
 
 	rc = procfs_read_stat("/proc", getpid(), &st);
@@ -219,9 +219,6 @@ static int init_holder(struct mcp_server *srv)
 	srv->holder.pid = getpid();
 	srv->holder.start_time = st.start_time;
 	srv->holder.uid = getuid();
-	srv->holder.force = force && (strcmp(force, "1") == 0 ||
-				      strcmp(force, "yes") == 0 ||
-				      strcmp(force, "true") == 0);
 	snprintf(srv->holder.host, sizeof(srv->holder.host), "%s",
 		 identity_hostname());
 	srv->labelled = label_from_env(srv) == 1;

@@ -304,6 +304,14 @@ async function identities() {
 	assert.equal(r.structuredContent.instance, "Chat-7");
 	await client.close();
 
+	// LOCKFS_FORCE=1 in the server's environment: every acquire forces.
+	assert.equal(cli("CLI-99", "acquire", "StyleSystem").status, 0);
+	({ client } = await connect({ name: "some-client", env: { LOCKFS_INSTANCE: "Chat-8", LOCKFS_FORCE: "1" } }));
+	r = await call(client, "lock_acquire", { resources: ["StyleSystem"] });
+	assert.equal(r.isError, false, text(r));
+	assert.match(text(r), /taken over from CLI-99 \(a live lock, forced\)/);
+	await client.close();
+
 	// An unusable LOCKFS_INSTANCE: every call says why, the server lives.
 	({ client } = await connect({ name: "some-client", env: { LOCKFS_INSTANCE: "bad label" } }));
 	r = await call(client, "lock_acquire", { resources: ["BackMatter"] });
