@@ -44,6 +44,10 @@ struct parse_state {
 	struct resource_ref *res;
 	size_t nres, capres;
 	struct nameset *probe;	/* checks resource lines in file order */
+	struct guard_rule *guards;
+	size_t nguards, capguards;
+	enum guard_mode guard_mode;
+	unsigned guard_mode_line;
 };
 
 typedef int (*key_fn)(struct parse_state *st, const char *val, size_t len,
@@ -174,6 +178,80 @@ static int key_resource(struct parse_state *st, const char *val, size_t len,
 	return 0;
 }
 
+static int key_guard(struct parse_state *st, const char *val, size_t len,
+		     unsigned line, struct lf_error *err)
+{
+	struct guard_rule rule = { 0 }, *g;
+	struct lf_error sub;
+	size_t cap;
+	int rc;
+
+	rc = guard_rule_parse(val, len, &rule, &sub);
+	if (rc)
+		return lf_error_set(err, -rc, "config line %u: %s", line,
+				    sub.msg);
+	rule.line = line;
+	if (st->nguards == st->capguards) {
+		cap = st->capguards ? st->capguards * 2 : 8;
+		g = cap > SIZE_MAX / sizeof(*g) ? NULL :
+		    realloc(st->guards, cap * sizeof(*g));
+		if (!g) {
+			guard_rule_free(&rule);
+			return lf_error_set(err, ENOMEM, "out of memory");
+		}
+		st->guards = g;
+		st->capguards = cap;
+	}
+	st->guards[st->nguards++] = rule;
+	return 0;
+}
+
+static int key_guard_mode(struct parse_state *st, const char *val,
+			  size_t len, unsigned line, struct lf_error *err)
+{
+	if (st->guard_mode_line)
+		return duplicate("guard_mode", line, st->guard_mode_line, err);
+	if (span_is(val, len, "take"))
+		st->guard_mode = GUARD_TAKE;
+	else if (span_is(val, len, "check"))
+		st->guard_mode = GUARD_CHECK;
+	else
+		return lf_error_set(err, EINVAL, "config line %u: guard_mode "
+				    "must be check or take, not \"%.*s\"", line,
+				    shown_len(val, len), val);
+	st->guard_mode_line = line;
+	return 0;
+}
+
+/* A guard whose resource has no $N names one resource: it must be one of
+ * the project's, or every edit it guards would fail. */
+static int check_guards(const struct parse_state *st,
+			const struct nameset *names, struct lf_error *err)
+{
+	const struct guard_rule *g;
+	size_t k;
+
+	for (k = 0; k < st->nguards; k++) {
+		g = &st->guards[k];
+		if (guard_rule_is_fixed(g) &&
+		    !nameset_contains(names, g->resource))
+			return lf_error_set(err, EINVAL, "config line %u: guard "
+					    "resource %s is not a resource "
+					    "name of this project", g->line,
+					    g->resource);
+	}
+	return 0;
+}
+
+static void free_guards(struct guard_rule *g, size_t n)
+{
+	size_t k;
+
+	for (k = 0; k < n; k++)
+		guard_rule_free(&g[k]);
+	free(g);
+}
+
 static const struct {
 	const char *name;
 	key_fn fn;
@@ -182,6 +260,8 @@ static const struct {
 	{ "default_names", key_default_names },
 	{ "resource", key_resource },
 	{ "durability", key_durability },
+	{ "guard", key_guard },
+	{ "guard_mode", key_guard_mode },
 };
 
 static void trim(const char **s, size_t *len)
@@ -253,7 +333,7 @@ static int parse_line(struct parse_state *st, const char *line, size_t len,
 	}
 	return lf_error_set(err, EINVAL, "config line %u: unknown key \"%.*s\" "
 			    "(known: stale_seconds, default_names, resource, "
-			    "durability)", lineno, shown_len(key, klen), key);
+			    "durability, guard, guard_mode)", lineno, shown_len(key, klen), key);
 }
 
 /* Split buf into lines (LF or CRLF, the last one may lack its end). */
@@ -341,11 +421,21 @@ int config_parse(const char *buf, size_t len, struct lf_config *out,
 	rc = parse_lines(&st, buf ? buf : "", len, err);
 	if (rc == 0)
 		rc = build_names(&st, &names, err);
+	if (rc == 0)
+		rc = check_guards(&st, names, err);
 	if (rc == 0) {
 		out->stale_seconds = st.stale_seconds;
 		out->durability = st.durability;
 		out->names = names;
+		out->guards = st.guards;
+		out->nguards = st.nguards;
+		out->guard_mode = st.guard_mode;
+		names = NULL;
+		st.guards = NULL;
+		st.nguards = 0;
 	}
+	nameset_free(names);
+	free_guards(st.guards, st.nguards);
 	nameset_free(st.probe);
 	free(st.res);
 	return rc;
@@ -360,6 +450,9 @@ int config_defaults(struct lf_config *out, struct lf_error *err)
 	out->stale_seconds = STALE_SECONDS_DEFAULT;
 	out->durability = DURABILITY_RENAME;
 	out->names = names;
+	out->guards = NULL;
+	out->nguards = 0;
+	out->guard_mode = GUARD_TAKE;
 	return 0;
 }
 
@@ -410,4 +503,7 @@ void config_free(struct lf_config *cfg)
 		return;
 	nameset_free(cfg->names);
 	cfg->names = NULL;
+	free_guards(cfg->guards, cfg->nguards);
+	cfg->guards = NULL;
+	cfg->nguards = 0;
 }

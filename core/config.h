@@ -7,6 +7,9 @@
  *   resource = Appendix_A        # repeatable: a name or a pattern
  *   resource = ImageRegistry_Chapter_[0-9][0-9]
  *   durability = file            # rename | file | full (see store.h)
+ *   guard = Manuscript/Chapters/Chapter_[0-9][0-9]* -> Chapter_$1$2
+ *                                # repeatable, first match wins (guard.h)
+ *   guard_mode = take            # check | take (what the edit hook does)
  *
  * A missing file means all defaults.  Any unknown key or bad value is an
  * error naming the line, so a typo never silently changes behaviour.  A
@@ -18,6 +21,7 @@
 #include <stddef.h>
 
 #include "error.h"
+#include "guard.h"
 #include "names.h"
 
 #define CONFIG_MAX_BYTES (64 * 1024)
@@ -31,13 +35,23 @@ enum durability {
 	DURABILITY_FULL,	/* + fsync the directory after the rename */
 };
 
+/* What `lockfs hook pre-tool-use` does with an edit of a guarded file. */
+enum guard_mode {
+	GUARD_TAKE,	/* refuse others' locks, take free ones (default) */
+	GUARD_CHECK,	/* refuse others' locks, take nothing */
+};
+
 struct lf_config {
 	unsigned stale_seconds;
 	enum durability durability;
 	struct nameset *names;
+	struct guard_rule *guards;	/* in file order */
+	size_t nguards;
+	enum guard_mode guard_mode;
 };
 
-/* Defaults (no file): 900 s, DURABILITY_RENAME, the default names. */
+/* Defaults (no file): 900 s, DURABILITY_RENAME, the default names, no
+ * guards, GUARD_TAKE. */
 int config_defaults(struct lf_config *out, struct lf_error *err);
 
 /* Parse a config file's bytes (for tests and fuzzing). */

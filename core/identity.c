@@ -127,16 +127,32 @@ static bool env_equals(const char *env, size_t len, const char *name,
 	       vlen == strlen(want) && memcmp(v, want, vlen) == 0;
 }
 
-static bool env_force(const char *env, size_t len)
+bool identity_force_from_env(const char *env, size_t len)
 {
 	return env_equals(env, len, "LOCKFS_FORCE", "1") ||
 	       env_equals(env, len, "LOCKFS_FORCE", "yes") ||
 	       env_equals(env, len, "LOCKFS_FORCE", "true");
 }
 
-/* "<prefix><first 8 characters of the id in var>", when var is set. */
+int identity_session_label(const char *var, const char *id, size_t len,
+			   bool desktop, char *label, struct lf_error *err)
+{
+	const char *prefix = strcmp(var, "CODEX_THREAD_ID") == 0 ? "Codex-" :
+			     desktop ? "Desktop-" : "CLI-";
+	int rc;
+
+	if (len > SESSION_PREFIX_LEN)
+		len = SESSION_PREFIX_LEN;
+	rc = check_label(id, len, var, err);
+	if (rc < 0)
+		return rc;
+	snprintf(label, INSTANCE_MAX_LEN + 1, "%s%.*s", prefix, (int)len, id);
+	return 0;
+}
+
+/* Rule 2 for the session id in var, when var is set: 1 labelled. */
 static int session_label(const char *env, size_t len, const char *var,
-			 const char *prefix, char *label, struct lf_error *err)
+			 char *label, struct lf_error *err)
 {
 	const char *v;
 	size_t vlen;
@@ -144,13 +160,10 @@ static int session_label(const char *env, size_t len, const char *var,
 
 	if (procfs_env_find(env, len, var, &v, &vlen) != 1)
 		return 0;
-	if (vlen > SESSION_PREFIX_LEN)
-		vlen = SESSION_PREFIX_LEN;
-	rc = check_label(v, vlen, var, err);
-	if (rc < 0)
-		return rc;
-	snprintf(label, INSTANCE_MAX_LEN + 1, "%s%.*s", prefix, (int)vlen, v);
-	return 1;
+	rc = identity_session_label(var, v, vlen,
+				    env_equals(env, len, "CLAUDE_CODE_ENTRYPOINT",
+					       "claude-desktop"), label, err);
+	return rc < 0 ? rc : 1;
 }
 
 /* Rules 1 and 2: 1 when the environment names the instance (*rule says
@@ -175,12 +188,19 @@ static int label_from_env(const char *env, size_t len, char *label,
 	}
 	desktop = env_equals(env, len, "CLAUDE_CODE_ENTRYPOINT", "claude-desktop");
 	*rule = desktop ? RULE_CLAUDE_DESKTOP : RULE_CLAUDE_CODE;
-	rc = session_label(env, len, "CLAUDE_CODE_SESSION_ID",
-			   desktop ? "Desktop-" : "CLI-", label, err);
+	rc = session_label(env, len, "CLAUDE_CODE_SESSION_ID", label, err);
 	if (rc != 0)
 		return rc;
 	*rule = RULE_CODEX;
-	return session_label(env, len, "CODEX_THREAD_ID", "Codex-", label, err);
+	return session_label(env, len, "CODEX_THREAD_ID", label, err);
+}
+
+int identity_label_from_env(const char *env, size_t len, char *label,
+			    struct lf_error *err)
+{
+	enum identity_rule rule;
+
+	return label_from_env(env, len, label, &rule, err);
 }
 
 const char *identity_rule_words(enum identity_rule rule)
@@ -359,7 +379,7 @@ int identity_resolve(const char *proc_root, pid_t tid, struct holder *out,
 		rc = labelled;
 		goto out;
 	}
-	out->force = env_force(env ? env : "", env_len);
+	out->force = identity_force_from_env(env ? env : "", env_len);
 	rc = find_holder(proc_root, &caller, &found, &tree_rule, err);
 	if (rc < 0)
 		goto out;

@@ -60,6 +60,23 @@ int identity_resolve(const char *proc_root, pid_t tid, struct holder *out,
 
 /* A phrase for the rule ("LOCKFS_INSTANCE is set"). */
 const char *identity_rule_words(enum identity_rule rule);
+/* Rules 1 and 2 for an environment block (NUL-separated "K=V", as in
+ * /proc/<pid>/environ): 1 and the label when it names the instance, 0 when
+ * it does not, -EINVAL (the message says why) when it tries to but the
+ * value is unusable.  label has INSTANCE_MAX_LEN + 1 bytes. */
+int identity_label_from_env(const char *env, size_t len, char *label,
+			    struct lf_error *err);
+
+/* LOCKFS_FORCE=1 (or yes, true) in an environment block. */
+bool identity_force_from_env(const char *env, size_t len);
+
+/* Rule 2's label for an agent's session id (len bytes at id), as if var
+ * held it: "CLI-<first 8>" for CLAUDE_CODE_SESSION_ID ("Desktop-<first 8>"
+ * when desktop), "Codex-<first 8>" for CODEX_THREAD_ID.  The edit hooks
+ * get the id on stdin rather than in the environment.  -EINVAL (message
+ * naming var) when the id is empty or holds characters no label may. */
+int identity_session_label(const char *var, const char *id, size_t len,
+			   bool desktop, char *label, struct lf_error *err);
 
 /* True for shells and wrappers that never count as the agent. */
 bool identity_is_wrapper(const char *comm);

@@ -326,7 +326,8 @@ void cli_report_refusals(const char *cmd, const char *prefix,
 	}
 }
 
-int cli_absent_code(const char *cmd, struct project *p, const char *name)
+bool cli_describe_unknown(char *out, size_t len, struct project *p,
+			  const char *name)
 {
 	const struct lf_config *cfg;
 	struct lf_error err = { 0 };
@@ -334,14 +335,24 @@ int cli_absent_code(const char *cmd, struct project *p, const char *name)
 
 	if (project_config(p, &cfg, &err) < 0 ||
 	    nameset_contains(cfg->names, name))
-		return EXIT_HELD;
+		return false;
 	name_shown(name, res);
 	if (nameset_nearest(cfg->names, name, near, sizeof(near)))
-		cli_error(cmd, "\"%s\" is not a resource name of this project; "
-			  "did you mean %s?", res, near);
+		snprintf(out, len, "\"%s\" is not a resource name of this "
+			 "project; did you mean %s?", res, near);
 	else
-		cli_error(cmd, "\"%s\" is not a resource name of this project",
-			  res);
+		snprintf(out, len, "\"%s\" is not a resource name of this "
+			 "project", res);
+	return true;
+}
+
+int cli_absent_code(const char *cmd, struct project *p, const char *name)
+{
+	char msg[MSG_MAX];
+
+	if (!cli_describe_unknown(msg, sizeof(msg), p, name))
+		return EXIT_HELD;
+	cli_error(cmd, "%s", msg);
 	return EXIT_USAGE;
 }
 
@@ -432,4 +443,38 @@ void cli_print_taken(FILE *f, const char *const *names,
 			break;
 		}
 	}
+}
+
+void cli_print_released(FILE *f, const char *name, const struct lock_outcome *o)
+{
+	char who[INSTANCE_MAX_LEN + 1];
+
+	cli_safe(who, sizeof(who), o->holder);
+	switch (o->action) {
+	case ACT_OVERRIDE_RELEASE:
+		fprintf(f, "%s released: it was a stale lock of %s (%s)\n", name,
+			who, cli_stale_words(o->stale));
+		break;
+	case ACT_FORCE_RELEASE:
+		fprintf(f, "%s released: it was a live lock of %s (forced)\n",
+			name, who);
+		break;
+	default:
+		fprintf(f, "%s released\n", name);
+		break;
+	}
+}
+
+void cli_print_checked(FILE *f, const char *name, long long token)
+{
+	char res[NAME_MAX_LEN * 2];
+
+	cli_safe(res, sizeof(res), name);
+	fprintf(f, "%s token %lld holds the lock (live)\n", res, token);
+}
+
+void cli_print_cleared(FILE *f, size_t cleared, bool stale_only)
+{
+	fprintf(f, "cleared %zu %slock%s\n", cleared, stale_only ? "stale " : "",
+		cleared == 1 ? "" : "s");
 }

@@ -105,6 +105,12 @@ void cli_report_refusals(const char *cmd, const char *prefix,
  * (the caller mistyped it); else return EXIT_HELD. */
 int cli_absent_code(const char *cmd, struct project *p, const char *name);
 
+/* The sentence cli_absent_code() prints ("\"chapter_3\" is not a resource
+ * name of this project; did you mean Chapter_03?"), in out; false when
+ * name is one of the project's names. */
+bool cli_describe_unknown(char *out, size_t len, struct project *p,
+			  const char *name);
+
 /* Taking locks: one all-or-nothing REQ_CREATE, retried as the store
  * changes until wait seconds have passed. */
 struct cli_take {
@@ -126,5 +132,20 @@ int cli_take(const struct cli_take *t);
  * resource of a granted request. */
 void cli_print_taken(FILE *f, const char *const *names,
 		     const struct lock_outcome *o, size_t n);
+
+/* "Chapter_03 released", or whose lock it was when a release was an
+ * override or forced. */
+void cli_print_released(FILE *f, const char *name, const struct lock_outcome *o);
+
+/* "Chapter_03 token 17 holds the lock (live)": a check that passed. */
+void cli_print_checked(FILE *f, const char *name, long long token);
+
+/* The `lockfs status` dashboard of list on f (colours only when f is a
+ * terminal); an exit code. */
+int status_print_table(FILE *f, struct project *p,
+		       const struct lock_list *list);
+
+/* "cleared 3 locks" / "cleared 1 stale lock". */
+void cli_print_cleared(FILE *f, size_t cleared, bool stale_only);
 
 #endif

@@ -37,7 +37,7 @@ static int report(const char *cmd, struct project *p, const char *name,
 	name_shown(name, res);
 	switch (rc) {
 	case 0:
-		printf("%s token %lld holds the lock (live)\n", res, token);
+		cli_print_checked(stdout, name, token);
 		return EXIT_OK;
 	case -ESTALE:
 		cli_error(cmd, "%s", err->msg);

@@ -66,8 +66,7 @@ int cmd_clear(const char *root, int argc, char **argv)
 		code = cli_exit_code(rc);
 		goto out;
 	}
-	printf("cleared %zu %slock%s\n", cleared, stale_only ? "stale " : "",
-	       cleared == 1 ? "" : "s");
+	cli_print_cleared(stdout, cleared, stale_only);
 out:
 	project_close(p);
 	return code;

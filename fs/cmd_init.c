@@ -3,7 +3,9 @@
  * Creates .locks/ with an empty store and the bare mount point (core's
  * project_open), and adds ".locks/" to the project's .gitignore, the
  * proposal's unchecked "Add .locks/ to .gitignore" item: lock state is per
- * machine and must never be committed.  Running it again changes nothing.
+ * machine and must never be committed.  --claude and --codex also install
+ * lockfs's edit hooks in the agents' project settings (init_agents.h).
+ * Running it again changes nothing.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -17,14 +19,15 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "init_agents.h"
 #include "readfile.h"
 
 #define GITIGNORE_MAX (1024 * 1024)
 
-static const char init_usage[] = "usage: lockfs init\n";
+static const char init_usage[] = "usage: lockfs init [--claude] [--codex]\n";
 
 static const char init_help[] =
-	"usage: lockfs init\n"
+	"usage: lockfs init [--claude] [--codex]\n"
 	"\n"
 	"Set up the project: create .locks/ with an empty locks.json and the\n"
 	"mount point .locks/fs, and add \".locks/\" to .gitignore unless it is\n"
@@ -33,6 +36,11 @@ static const char init_help[] =
 	"current one that already has .locks/ (so init inside a project sets\n"
 	"up that project again), else the current directory.\n"
 	"\n"
+	"  --claude          also add lockfs's edit hooks to .claude/settings.json\n"
+	"                    (PreToolUse for Write, Edit, MultiEdit, NotebookEdit;\n"
+	"                    SessionEnd), keeping the rest of the file as it is\n"
+	"  --codex           also add the PreToolUse hook for apply_patch to\n"
+	"                    .codex/hooks.json\n"
 	"  -h, --help        this text\n"
 	"\n"
 	"Exit: 0 done; 2 usage; 3 .locks/ or .gitignore cannot be written.\n";
@@ -123,18 +131,30 @@ out:
 int cmd_init(const char *root, int argc, char **argv)
 {
 	static const struct option opts[] = {
+		{ "claude", no_argument, NULL, 'c' },
+		{ "codex", no_argument, NULL, 'x' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *cmd = "init";
 	struct project *p = NULL;
+	bool claude = false, codex = false;
 	int opt, code;
 
 	opterr = 0;
 	while ((opt = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
-		if (opt == 'h')
+		switch (opt) {
+		case 'c':
+			claude = true;
+			break;
+		case 'x':
+			codex = true;
+			break;
+		case 'h':
 			return cli_help(init_help);
-		return cli_bad_option(cmd, init_usage, opt, argv);
+		default:
+			return cli_bad_option(cmd, init_usage, opt, argv);
+		}
 	}
 	if (optind < argc)
 		return cli_usage_error(cmd, init_usage,
@@ -144,6 +164,10 @@ int cmd_init(const char *root, int argc, char **argv)
 		return code;
 	printf("lockfs project at %s (store %s)\n", p->root, p->store_path);
 	code = update_gitignore(cmd, p->root);
+	if (code == EXIT_OK && claude)
+		code = init_agent_hooks(cmd, p->root, AGENT_CLAUDE);
+	if (code == EXIT_OK && codex)
+		code = init_agent_hooks(cmd, p->root, AGENT_CODEX);
 	project_close(p);
 	return code;
 }

@@ -151,27 +151,6 @@ out:
 	return code;
 }
 
-/* What a granted release did, in words. */
-static void print_released(const char *name, const struct lock_outcome *o)
-{
-	char who[INSTANCE_MAX_LEN + 1];
-
-	cli_safe(who, sizeof(who), o->holder);
-	switch (o->action) {
-	case ACT_OVERRIDE_RELEASE:
-		printf("%s released: it was a stale lock of %s (%s)\n", name,
-		       who, cli_stale_words(o->stale));
-		break;
-	case ACT_FORCE_RELEASE:
-		printf("%s released: it was a live lock of %s (forced)\n", name,
-		       who);
-		break;
-	default:
-		printf("%s released\n", name);
-		break;
-	}
-}
-
 /* Releases are decided per resource: report each, and return the worst
  * exit code (a mistyped name counts as a usage error). */
 static int report_release(const char *cmd, struct project *p,
@@ -185,7 +164,7 @@ static int report_release(const char *cmd, struct project *p,
 	cli_report_refusals(cmd, "", names, o, n, now, "");
 	for (k = 0; k < n; k++) {
 		if (o[k].error == 0) {
-			print_released(names[k], &o[k]);
+			cli_print_released(stdout, names[k], &o[k]);
 			continue;
 		}
 		one = o[k].state == LOCK_ABSENT ?

@@ -191,21 +191,23 @@ struct row {
 };
 
 struct style {
+	FILE *f;			/* where the table goes */
 	bool on;
 	const char *bold, *live, *stale, *odd, *reset;
 };
 
 /* Colour for a person at a terminal only (https://no-color.org). */
-static struct style pick_style(void)
+static struct style pick_style(FILE *f)
 {
 	const char *no_color = getenv("NO_COLOR");
 	const char *term = getenv("TERM");
-	struct style s = { false, "", "", "", "", "" };
+	struct style s = { f, false, "", "", "", "", "" };
+	int fd = fileno(f);
 
-	if (!isatty(STDOUT_FILENO) || (no_color && no_color[0]) ||
+	if (fd < 0 || !isatty(fd) || (no_color && no_color[0]) ||
 	    (term && strcmp(term, "dumb") == 0))
 		return s;
-	return (struct style){ true, "\033[1m", "\033[32m", "\033[33m",
+	return (struct style){ f, true, "\033[1m", "\033[32m", "\033[33m",
 			       "\033[31m", "\033[0m" };
 }
 
@@ -263,8 +265,8 @@ static void print_cell(struct line *l, const char *text, size_t w,
 	if (w == 0)
 		return;		/* a column with nothing to show */
 	if (text[0]) {
-		printf("%*s%s%s%s", (int)l->owed, "", paint ? colour : "",
-		       text, paint ? l->st->reset : "");
+		fprintf(l->st->f, "%*s%s%s%s", (int)l->owed, "",
+			paint ? colour : "", text, paint ? l->st->reset : "");
 		l->owed = 0;
 	}
 	l->owed += w - width(text) + 2;
@@ -282,7 +284,7 @@ static void print_line(const char *const *cells, const char *state_colour,
 			   !state_colour ? st->bold :
 			   c == COL_STATE ? state_colour :
 			   c == COL_MARK ? st->odd : NULL);
-	putchar('\n');
+	fputc('\n', st->f);
 }
 
 /* Two passes over the list, the first for the column widths, so that a
@@ -326,47 +328,47 @@ static void print_odd(const struct lock_list *list, const struct style *st)
 			what[0] = '\0';
 			if (f == FLAG_BAD_FIELD)
 				cli_safe(what, sizeof(what), list->v[i].e.problem);
-			printf("%s!%s %s (entry %zu): %s%s%s\n", st->odd,
-			       st->reset, res, i + 1, what, what[0] ? ", " : "",
-			       flag_words[f]);
+			fprintf(st->f, "%s!%s %s (entry %zu): %s%s%s\n",
+				st->odd, st->reset, res, i + 1, what,
+				what[0] ? ", " : "", flag_words[f]);
 		}
 	}
 	for (i = 0; i < list->n_unclaimed; i++) {
 		cli_safe(what, sizeof(what), list->unclaimed[i]);
-		printf("%s!%s locks.json: %s: %s\n", st->odd, st->reset, what,
-		       no_claim_words);
+		fprintf(st->f, "%s!%s locks.json: %s: %s\n", st->odd, st->reset,
+			what, no_claim_words);
 	}
 }
 
-static int print_table(struct project *p, const struct lock_list *list,
-		       const struct lf_error *broken)
+int status_print_table(FILE *f, struct project *p,
+		       const struct lock_list *list)
 {
 	const struct lf_config *cfg;
-	struct lf_error err = { 0 };
-	struct style st = pick_style();
+	struct lf_error err = { 0 }, broken = { 0 };
+	struct style st = pick_style(f);
 	char timeout[32];
 	size_t i, stale = 0;
 
-	if (project_config_read(p, &cfg, NULL, &err) < 0) {
+	if (project_config_read(p, &cfg, &broken, &err) < 0) {
 		cli_error("status", "%s", err.msg);
 		return cli_exit_code(-err.code);
 	}
-	if (broken->code)
-		printf("%s!%s .locks/config is broken: %s\n", st.odd, st.reset,
-		       broken->msg);
+	if (broken.code)
+		fprintf(f, "%s!%s .locks/config is broken: %s\n", st.odd,
+			st.reset, broken.msg);
 	cli_format_age(cfg->stale_seconds, timeout, sizeof(timeout));
-	printf("Active locks in %s (stale after %s):\n", p->root, timeout);
+	fprintf(f, "Active locks in %s (stale after %s):\n", p->root, timeout);
 	if (list->n == 0) {
-		printf("No active locks.\n");
+		fprintf(f, "No active locks.\n");
 		print_odd(list, &st);
 		return EXIT_OK;
 	}
 	for (i = 0; i < list->n; i++)
 		stale += list->v[i].stale != STALE_NONE;
-	putchar('\n');
+	fputc('\n', f);
 	print_rows(list, &st);
-	printf("\n%zu lock%s, %zu stale.\n", list->n, list->n == 1 ? "" : "s",
-	       stale);
+	fprintf(f, "\n%zu lock%s, %zu stale.\n", list->n,
+		list->n == 1 ? "" : "s", stale);
 	print_odd(list, &st);
 	return EXIT_OK;
 }
@@ -415,7 +417,8 @@ int cmd_status(const char *root, int argc, char **argv)
 		cli_error(cmd, ".locks/config is broken (%s): listing with the "
 			  "default settings; changes are refused until it is "
 			  "fixed", broken.msg);
-	code = json ? print_json(&list) : print_table(p, &list, &broken);
+	code = json ? print_json(&list) :
+	       status_print_table(stdout, p, &list);
 	/* The dashboard is this command's whole result: a full disk or a
 	 * closed pipe must not pass for success. */
 	if (code == EXIT_OK && fflush(stdout) == EOF) {

@@ -29,5 +29,7 @@ int cmd_clear(const char *root, int argc, char **argv);
 int cmd_init(const char *root, int argc, char **argv);
 int cmd_whoami(const char *root, int argc, char **argv);
 int cmd_deinit(const char *root, int argc, char **argv);
+int cmd_hook(const char *root, int argc, char **argv);
+int cmd_mcp(const char *root, int argc, char **argv);
 
 #endif

@@ -35,6 +35,8 @@ static const struct subcommand subcommands[] = {
 	{ "help", NULL, "this list, or 'lockfs help COMMAND'" },
 	{ "version", NULL, "the version of lockfs" },
 	{ "deinit", cmd_deinit, "unmount and remove .locks/ (--force)" },
+	{ "mcp", cmd_mcp, "MCP server on stdio: the locks as tools" },
+	{ "hook", cmd_hook, "edit hooks for Claude Code and Codex (guard rules)" },
 };
 
 static void usage(FILE *out)

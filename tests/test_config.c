@@ -171,7 +171,8 @@ static void test_byte_order_mark(void **state)
 	config_free(&cfg);
 	expect_error_str("stale_seconds = 60\n\xef\xbb\xbf" "durability = full\n",
 			 "config line 2: unknown key \"\xef\xbb\xbf" "durability\" "
-			 "(known: stale_seconds, default_names, resource, durability)");
+			 "(known: stale_seconds, default_names, resource, durability, "
+			 "guard, guard_mode)");
 }
 
 static void test_replace_defaults(void **state)
@@ -225,13 +226,16 @@ static void test_key_errors(void **state)
 	(void)state;
 	expect_error_str("stale_seconds = 900\nstale_secs = 60\n",
 			 "config line 2: unknown key \"stale_secs\" (known: "
-			 "stale_seconds, default_names, resource, durability)");
+			 "stale_seconds, default_names, resource, durability, "
+			 "guard, guard_mode)");
 	expect_error_str("Stale_Seconds = 60\n",
 			 "config line 1: unknown key \"Stale_Seconds\" (known: "
-			 "stale_seconds, default_names, resource, durability)");
+			 "stale_seconds, default_names, resource, durability, "
+			 "guard, guard_mode)");
 	expect_error_str("stale seconds = 60\n",
 			 "config line 1: unknown key \"stale seconds\" (known: "
-			 "stale_seconds, default_names, resource, durability)");
+			 "stale_seconds, default_names, resource, durability, "
+			 "guard, guard_mode)");
 	expect_error_str("\n\n# x\nstale_seconds 60\n",
 			 "config line 4: expected \"key = value\", not "
 			 "\"stale_seconds 60\"");
