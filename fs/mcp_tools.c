@@ -545,7 +545,8 @@ static cJSON *run_check(struct mcp_call *c, struct project *p)
 	struct reply r;
 	int rc;
 
-	rc = lockops_check(p, name, token, time(NULL), NULL, &err);
+	rc = lockops_check(p, c->caller.instance, name, token, time(NULL), NULL,
+			   &err);
 	reply_open(&r, c);
 	cJSON_AddStringToObject(r.data, "resource", name);
 	cJSON_AddNumberToObject(r.data, "token", (double)token);
