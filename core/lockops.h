@@ -27,21 +27,13 @@
 #include "identity.h"
 #include "isotime.h"
 #include "lockdoc.h"
+#include "lockview.h"
 #include "policy.h"
 #include "project.h"
 
 /* How messages name the holder of an entry whose instance cannot be read;
  * no caller can be it (parentheses are not allowed in instance labels). */
 #define UNKNOWN_HOLDER "(unknown)"
-
-/* An entry with everything derived from it at one instant. */
-struct lock_view {
-	struct lock_entry e;
-	enum stale_reason stale;
-	long long age;			/* seconds */
-	bool name_known;		/* in the project's set of names */
-	bool duplicate;			/* an earlier entry has the same resource */
-};
 
 /* Snapshot of the store.  Strings borrow from the project's cached
  * document: valid until the next call on the project. */
@@ -118,8 +110,5 @@ int lockops_clear(struct project *p, const struct holder *caller,
 int lockops_check(struct project *p, const char *instance, const char *name,
 		  long long token, time_t now, struct lock_view *out,
 		  struct lf_error *err);
-
-/* The lock file's content: one JSON object and a newline (malloc'd). */
-char *lockops_view_json(const struct lock_view *v, size_t *len);
 
 #endif

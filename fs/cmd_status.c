@@ -4,7 +4,7 @@
  * One consistent read (lockops_list) gives every entry with its staleness,
  * age and oddities already worked out by core; this file lays them out as
  * a table, or as the JSON objects the mount shows for each lock file
- * (lockops_view_json) with the oddities added, so both views agree.
+ * (lockview_json) with the oddities added, so both views agree.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -14,9 +14,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <cjson/cJSON.h>
-
 #include "cli.h"
+#include "lockview.h"
 
 static const char status_usage[] = "usage: lockfs status [--json]\n";
 
@@ -47,132 +46,63 @@ static const char status_help[] =
 
 /* ---- flags shared by both views ---- */
 
-enum flag { FLAG_UNKNOWN_NAME, FLAG_DUPLICATE, FLAG_BAD_TIMESTAMP,
-	    FLAG_BAD_FIELD, NFLAGS };
-
-static const char *const flag_names[NFLAGS] = {
-	[FLAG_UNKNOWN_NAME] = "unknown-name",
-	[FLAG_DUPLICATE] = "duplicate",
-	[FLAG_BAD_TIMESTAMP] = "bad-timestamp",
-	[FLAG_BAD_FIELD] = "bad-field",
-};
-
-static const char *const flag_words[NFLAGS] = {
-	[FLAG_UNKNOWN_NAME] = "not a resource name of this project",
-	[FLAG_DUPLICATE] = "another entry for this resource comes first; "
+static const char *const flag_words[LOCK_NFLAGS] = {
+	[LOCK_FLAG_UNKNOWN_NAME] = "not a resource name of this project",
+	[LOCK_FLAG_DUPLICATE] = "another entry for this resource comes first; "
 		"while both are there it is locked for both holders: the one "
 		"who should keep it runs 'lockfs acquire --force' on it, or "
 		"remove one entry from locks.json by hand",
-	[FLAG_BAD_TIMESTAMP] = "timestamp unreadable or far in the future, so it counts as stale",
-	[FLAG_BAD_FIELD] = "read as absent",
+	[LOCK_FLAG_BAD_TIMESTAMP] = "timestamp unreadable or far in the future, so it counts as stale",
+	[LOCK_FLAG_BAD_FIELD] = "read as absent",
 };
 
 static const char no_claim_words[] =
 	"it claims nothing; lockfs keeps it as it is (fix or remove it by hand)";
 
-static bool has_flag(const struct lock_view *v, enum flag f)
-{
-	switch (f) {
-	case FLAG_UNKNOWN_NAME:
-		return !v->name_known;
-	case FLAG_DUPLICATE:
-		return v->duplicate;
-	case FLAG_BAD_TIMESTAMP:
-		return v->stale == STALE_BAD_TIMESTAMP;
-	case FLAG_BAD_FIELD:
-		return v->e.problem != NULL;
-	case NFLAGS:
-		break;
-	}
-	return false;
-}
-
 static bool is_odd(const struct lock_view *v)
 {
-	enum flag f;
+	enum lock_flag f;
 
-	for (f = 0; f < NFLAGS; f++)
-		if (has_flag(v, f))
+	for (f = 0; f < LOCK_NFLAGS; f++)
+		if (lockview_has_flag(v, f))
 			return true;
 	return false;
 }
 
 /* ---- JSON ---- */
 
-static cJSON *view_object(const struct lock_view *v)
-{
-	cJSON *o, *flags;
-	char *text;
-	enum flag f;
-
-	text = lockops_view_json(v, NULL);
-	o = text ? cJSON_Parse(text) : NULL;
-	free(text);
-	if (!o)
-		return NULL;
-	flags = cJSON_AddArrayToObject(o, "flags");
-	if (!cJSON_AddBoolToObject(o, "duplicate", v->duplicate) || !flags ||
-	    !(v->e.problem ? cJSON_AddStringToObject(o, "problem", v->e.problem)
-			   : cJSON_AddNullToObject(o, "problem")))
-		goto fail;
-	for (f = 0; f < NFLAGS; f++)
-		if (has_flag(v, f) &&
-		    !cJSON_AddItemToArray(flags, cJSON_CreateString(flag_names[f])))
-			goto fail;
-	return o;
-fail:
-	cJSON_Delete(o);
-	return NULL;
-}
-
-static cJSON *unclaimed_object(const char *problem)
-{
-	cJSON *o = cJSON_CreateObject(), *flags = NULL;
-
-	if (o && cJSON_AddNullToObject(o, "resource"))
-		flags = cJSON_AddArrayToObject(o, "flags");
-	if (!flags ||
-	    !cJSON_AddItemToArray(flags, cJSON_CreateString("no-claim")) ||
-	    !cJSON_AddStringToObject(o, "problem", problem)) {
-		cJSON_Delete(o);
-		return NULL;
-	}
-	return o;
-}
-
+/* One object a line, the array around them; all or nothing on stdout. */
 static int print_json(const struct lock_list *list)
 {
-	cJSON *arr = cJSON_CreateArray(), *o;
-	char *text = NULL;
-	size_t i;
-	int code = EXIT_STORE;
+	size_t i, n = list->n + list->n_unclaimed, len = 0;
+	char *text, *out = NULL;
+	FILE *f = open_memstream(&out, &len);
+	int code = EXIT_OK;
 
-	if (!arr)
+	if (!f)
 		goto out;
-	for (i = 0; i < list->n; i++) {
-		o = view_object(&list->v[i]);
-		if (!o || !cJSON_AddItemToArray(arr, o)) {
-			cJSON_Delete(o);
-			goto out;
-		}
+	fputc('[', f);
+	for (i = 0; i < n && code == EXIT_OK; i++) {
+		text = i < list->n ?
+		       lockview_json(&list->v[i], LOCKVIEW_STATUS, NULL) :
+		       lockview_unclaimed_json(list->unclaimed[i - list->n], NULL);
+		if (!text)
+			code = EXIT_STORE;
+		else
+			fprintf(f, "%s\n%s", i ? "," : "", text);
+		free(text);
 	}
-	for (i = 0; i < list->n_unclaimed; i++) {
-		o = unclaimed_object(list->unclaimed[i]);
-		if (!o || !cJSON_AddItemToArray(arr, o)) {
-			cJSON_Delete(o);
-			goto out;
-		}
-	}
-	text = cJSON_Print(arr);
-	if (!text)
-		goto out;
-	printf("%s\n", text);
-	code = EXIT_OK;
+	fprintf(f, "%s]\n", n ? "\n" : "");
+	if (fclose(f) != 0)
+		code = EXIT_STORE;
+	if (code == EXIT_OK)
+		fwrite(out, 1, len, stdout);
 out:
-	if (code != EXIT_OK)
+	if (!f || code != EXIT_OK) {
 		cli_error("status", "out of memory");
-	free(text);
-	cJSON_Delete(arr);
+		code = EXIT_STORE;
+	}
+	free(out);
 	return code;
 }
 
@@ -317,16 +247,16 @@ static void print_rows(const struct lock_list *list, const struct style *st)
 static void print_odd(const struct lock_list *list, const struct style *st)
 {
 	char res[NAME_MAX_LEN * 2], what[1024];
-	enum flag f;
+	enum lock_flag f;
 	size_t i;
 
 	for (i = 0; i < list->n; i++) {
 		cli_safe(res, sizeof(res), list->v[i].e.resource);
-		for (f = 0; f < NFLAGS; f++) {
-			if (!has_flag(&list->v[i], f))
+		for (f = 0; f < LOCK_NFLAGS; f++) {
+			if (!lockview_has_flag(&list->v[i], f))
 				continue;
 			what[0] = '\0';
-			if (f == FLAG_BAD_FIELD)
+			if (f == LOCK_FLAG_BAD_FIELD)
 				cli_safe(what, sizeof(what), list->v[i].e.problem);
 			fprintf(st->f, "%s!%s %s (entry %zu): %s%s%s\n",
 				st->odd, st->reset, res, i + 1, what,

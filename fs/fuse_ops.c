@@ -34,6 +34,7 @@
 #include "identity.h"
 #include "isotime.h"
 #include "lockops.h"
+#include "lockview.h"
 
 /* What one open file descriptor remembers between its calls. */
 struct open_file {
@@ -245,7 +246,7 @@ static int lf_getattr(const char *path, struct stat *st,
 	if (rc < 0)
 		return rc;
 	/* The size is the exact length of what a read returns now. */
-	json = lockops_view_json(&v, &len);
+	json = lockview_json(&v, LOCKVIEW_FILE, &len);
 	if (!json)
 		return -ENOMEM;
 	free(json);
@@ -439,7 +440,7 @@ static int refresh_view(struct open_file *of, const char *name)
 	rc = find_at(name, render_time(name), &v);
 	if (rc < 0)
 		return rc;
-	json = lockops_view_json(&v, &len);
+	json = lockview_json(&v, LOCKVIEW_FILE, &len);
 	if (!json)
 		return -ENOMEM;
 	free(of->view);

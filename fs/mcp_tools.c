@@ -16,6 +16,7 @@
 #include <time.h>
 
 #include "cli.h"
+#include "lockview.h"
 #include "mcp.h"
 #include "names.h"
 #include "waitchange.h"
@@ -595,8 +596,8 @@ static cJSON *run_status(struct mcp_call *c, struct project *p)
 	cJSON_AddNumberToObject(r.data, "stale_seconds", cfg->stale_seconds);
 	arr = cJSON_AddArrayToObject(r.data, "locks");
 	for (k = 0; k < list.n; k++) {
-		text = lockops_view_json(&list.v[k], NULL);
-		cJSON_AddItemToArray(arr, text ? cJSON_Parse(text) :
+		text = lockview_json(&list.v[k], LOCKVIEW_OBJECT, NULL);
+		cJSON_AddItemToArray(arr, text ? cJSON_CreateRaw(text) :
 				     cJSON_CreateNull());
 		free(text);
 	}

@@ -637,7 +637,7 @@ static void test_view_json(void **state)
 
 	assert_int_equal(req1(f, &f->a, REQ_CREATE, "ImageRegistry", T0, &o, NULL), 0);
 	v = find(f, "ImageRegistry", T0 + 1000);
-	text = lockops_view_json(&v, &len);
+	text = lockview_json(&v, LOCKVIEW_FILE, &len);
 	assert_non_null(text);
 	assert_int_equal(len, strlen(text));
 	assert_int_equal(text[len - 1], '\n');

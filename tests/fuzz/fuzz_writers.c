@@ -11,7 +11,7 @@
  *     of the text) both read, with the values lockfs promises: the same
  *     bytes where they were UTF-8, each bad byte as U+FFFD, the note on
  *     one line and cut at NOTE_MAX_LEN;
- *   - the lock file's content (lockops_view_json() of the entry read
+ *   - the lock file's content (lockview_json() of the entry read
  *     back) is UTF-8 and one JSON object that gives the same values;
  *   - an event log line (eventlog_append()) with those values is UTF-8
  *     and one JSON object with the cleaned values.
@@ -31,7 +31,7 @@
 #include "check.h"
 #include "eventlog.h"
 #include "lockdoc.h"
-#include "lockops.h"
+#include "lockview.h"
 #include "readfile.h"
 #include "text.h"
 
@@ -125,7 +125,7 @@ static void check_store(const char *const v[NVALUES])
 	CHECK(strcmp(view.e.host, host) == 0);
 	CHECK(strcmp(view.e.note, note) == 0);
 
-	json = lockops_view_json(&view, &jlen);
+	json = lockview_json(&view, LOCKVIEW_FILE, &jlen);
 	CHECK(json != NULL && strlen(json) == jlen);
 	j = strict_parse(json, jlen);
 	check_member(j, "resource", res);
