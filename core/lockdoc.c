@@ -841,7 +841,8 @@ static ssize_t find_linear(const struct lockdoc *doc, const char *name,
 	return -1;
 }
 
-ssize_t lockdoc_find(const struct lockdoc *cdoc, const char *name)
+/* The index of the first claim for name, or -1. */
+static ssize_t find_first(const struct lockdoc *cdoc, const char *name)
 {
 	/* The index is a cache: building it does not change the document. */
 	struct lockdoc *doc = (struct lockdoc *)cdoc;
@@ -853,7 +854,8 @@ ssize_t lockdoc_find(const struct lockdoc *cdoc, const char *name)
 	return doc->index.slot[s] ? (ssize_t)(doc->index.slot[s] - 1) : -1;
 }
 
-ssize_t lockdoc_find_next(const struct lockdoc *cdoc, size_t i)
+/* The index of the next claim after i with the same resource, or -1. */
+static ssize_t find_next(const struct lockdoc *cdoc, size_t i)
 {
 	struct lockdoc *doc = (struct lockdoc *)cdoc;
 	const char *name = resource_of(doc->items[i]);
@@ -1008,28 +1010,40 @@ int lockdoc_append(struct lockdoc *doc, const char *resource,
 	return 0;
 }
 
-int lockdoc_replace(struct lockdoc *doc, size_t i, const struct lock_fields *f)
-{
-	int rc = write_fields(doc->items[i], f);
+/* ---- reading and editing by resource ---- */
 
-	return rc < 0 ? rc : refresh_problem(doc, i);
+bool lockdoc_is_duplicate(const struct lockdoc *doc, size_t i)
+{
+	return find_first(doc, resource_of(doc->items[i])) != (ssize_t)i;
 }
 
-int lockdoc_touch(struct lockdoc *doc, size_t i, time_t timestamp)
+bool lockdoc_first(const struct lockdoc *doc, const char *resource,
+		   struct lock_entry *out)
 {
-	int rc = set_time(doc->items[i], "timestamp", timestamp);
+	ssize_t i = find_first(doc, resource);
 
-	return rc < 0 ? rc : refresh_problem(doc, i);
+	if (i >= 0 && out)
+		lockdoc_entry(doc, (size_t)i, out);
+	return i >= 0;
 }
 
-int lockdoc_set_note(struct lockdoc *doc, size_t i, const char *note)
+int lockdoc_each(const struct lockdoc *doc, const char *resource,
+		 int (*fn)(const struct lock_entry *e, void *arg), void *arg)
 {
-	int rc = set_string(doc->items[i], "note", note);
+	struct lock_entry e;
+	ssize_t i;
+	int rc;
 
-	return rc < 0 ? rc : refresh_problem(doc, i);
+	for (i = find_first(doc, resource); i >= 0; i = find_next(doc, (size_t)i)) {
+		lockdoc_entry(doc, (size_t)i, &e);
+		rc = fn(&e, arg);
+		if (rc)
+			return rc;
+	}
+	return 0;
 }
 
-void lockdoc_remove(struct lockdoc *doc, size_t i)
+static void remove_at(struct lockdoc *doc, size_t i)
 {
 	cJSON *e = doc->items[i];
 
@@ -1041,6 +1055,98 @@ void lockdoc_remove(struct lockdoc *doc, size_t i)
 		(doc->n - i - 1) * sizeof(*doc->items));
 	doc->n--;
 	cJSON_Delete(cJSON_DetachItemViaPointer(doc->locks, e));
+}
+
+/* Remove the claims for resource down to the first (keep_first) or all
+ * of them, the last one first: removing one moves those after it. */
+static size_t drop_entries(struct lockdoc *doc, const char *resource,
+			   bool keep_first)
+{
+	ssize_t first, last, i;
+	size_t removed = 0;
+
+	for (;;) {
+		first = find_first(doc, resource);
+		if (first < 0)
+			return removed;
+		last = first;
+		while ((i = find_next(doc, (size_t)last)) >= 0)
+			last = i;
+		if (keep_first && last == first)
+			return removed;
+		remove_at(doc, (size_t)last);
+		removed++;
+	}
+}
+
+ssize_t lockdoc_drop_duplicates(struct lockdoc *doc, const char *resource,
+				struct lock_entry *first)
+{
+	size_t removed;
+
+	if (!lockdoc_first(doc, resource, NULL))
+		return -ENOENT;
+	removed = drop_entries(doc, resource, true);
+	lockdoc_first(doc, resource, first);
+	return (ssize_t)removed;
+}
+
+size_t lockdoc_drop(struct lockdoc *doc, const char *resource)
+{
+	return drop_entries(doc, resource, false);
+}
+
+size_t lockdoc_drop_if(struct lockdoc *doc,
+		       bool (*drop)(const struct lock_entry *e, void *arg),
+		       void *arg)
+{
+	struct lock_entry e;
+	size_t removed = 0, i = doc->n;
+
+	while (i-- > 0) {
+		lockdoc_entry(doc, i, &e);
+		if (!drop(&e, arg))
+			continue;
+		remove_at(doc, i);
+		removed++;
+	}
+	return removed;
+}
+
+int lockdoc_take(struct lockdoc *doc, const char *resource,
+		 const struct lock_fields *f)
+{
+	ssize_t i;
+	int rc;
+
+	if (lockdoc_drop_duplicates(doc, resource, NULL) < 0)
+		return lockdoc_append(doc, resource, f);
+	i = find_first(doc, resource);
+	rc = write_fields(doc->items[i], f);
+	return rc < 0 ? rc : refresh_problem(doc, (size_t)i);
+}
+
+int lockdoc_touch(struct lockdoc *doc, const char *resource, time_t timestamp)
+{
+	ssize_t i = find_first(doc, resource);
+	int rc;
+
+	if (i < 0)
+		return -ENOENT;
+	rc = set_time(doc->items[i], "timestamp", timestamp);
+	return rc < 0 ? rc : refresh_problem(doc, (size_t)i);
+}
+
+int lockdoc_set_note(struct lockdoc *doc, const char *resource,
+		     const char *note)
+{
+	ssize_t i = find_first(doc, resource);
+	int rc;
+
+	if (i < 0)
+		return -ENOENT;
+	rc = set_string(doc->items[i], "note", note);
+	return rc < 0 ? rc : refresh_problem(doc, (size_t)i);
 }
 
 void lockdoc_set_token_floor(struct lockdoc *doc, long long floor)

@@ -73,14 +73,28 @@ char *lockdoc_serialize(const struct lockdoc *doc, size_t *len);
 
 size_t lockdoc_count(const struct lockdoc *doc);
 
-/* The index of the first entry for resource, or -1; then the next entry
- * after entry i with the same resource, or -1.  O(1) (an index is built
- * on first use and kept until an entry is added or removed). */
-ssize_t lockdoc_find(const struct lockdoc *doc, const char *resource);
-ssize_t lockdoc_find_next(const struct lockdoc *doc, size_t i);
-
-/* Fill *out for entry i (i < lockdoc_count()). */
+/* Fill *out for the i-th claim, in document order (i < lockdoc_count()),
+ * to go through them all. */
 void lockdoc_entry(const struct lockdoc *doc, size_t i, struct lock_entry *out);
+
+/* Does an earlier claim have the same resource as the i-th? */
+bool lockdoc_is_duplicate(const struct lockdoc *doc, size_t i);
+
+/* Reading and editing by resource.  A resource may have several entries
+ * (another writer may have added duplicates); "its entry" is the first.
+ * Lookups are O(1) (an index is built on first use and kept until an
+ * entry is added or removed).  Entries that claim nothing have no
+ * resource: none of these sees or edits them. */
+
+/* Fill *out (when not NULL) with the first entry for resource; false when
+ * it has none. */
+bool lockdoc_first(const struct lockdoc *doc, const char *resource,
+		   struct lock_entry *out);
+
+/* Call fn on every entry for resource, first to last, until it returns
+ * non-zero; returns that value, or 0. */
+int lockdoc_each(const struct lockdoc *doc, const char *resource,
+		 int (*fn)(const struct lock_entry *e, void *arg), void *arg);
 
 /* The entries that claim nothing: how many, and what is wrong with the
  * k-th (for example: locks[3] has no "resource"), as of parsing. */
@@ -100,21 +114,36 @@ struct lock_fields {
 	const char *note;		/* NULL: none */
 };
 
-/* Append a new entry for resource.  -ENOMEM, -E2BIG past MAX_ENTRIES. */
+/* Append a new entry for resource, even if it has one.  -ENOMEM, -E2BIG
+ * past MAX_ENTRIES. */
 int lockdoc_append(struct lockdoc *doc, const char *resource,
 		   const struct lock_fields *f);
 
-/* Give entry i to a new holder in place (take-over): every lockfs-owned
- * field is rewritten, fields lockfs does not own stay. */
-int lockdoc_replace(struct lockdoc *doc, size_t i, const struct lock_fields *f);
+/* Give resource to a holder: its duplicates go, and its entry is
+ * rewritten in place (every lockfs-owned field; fields lockfs does not
+ * own stay), or appended when it has none.  -ENOMEM, -E2BIG. */
+int lockdoc_take(struct lockdoc *doc, const char *resource,
+		 const struct lock_fields *f);
 
-/* Move entry i's timestamp (renewal). */
-int lockdoc_touch(struct lockdoc *doc, size_t i, time_t timestamp);
+/* Remove every entry for resource but the first, and fill *first (when
+ * not NULL) with that one: how many went, or -ENOENT when it has none. */
+ssize_t lockdoc_drop_duplicates(struct lockdoc *doc, const char *resource,
+				struct lock_entry *first);
 
-/* Set or clear (note NULL) entry i's note. */
-int lockdoc_set_note(struct lockdoc *doc, size_t i, const char *note);
+/* Remove every entry for resource; how many went. */
+size_t lockdoc_drop(struct lockdoc *doc, const char *resource);
 
-void lockdoc_remove(struct lockdoc *doc, size_t i);
+/* Remove every claim for which drop(entry, arg) is true; how many went. */
+size_t lockdoc_drop_if(struct lockdoc *doc,
+		       bool (*drop)(const struct lock_entry *e, void *arg),
+		       void *arg);
+
+/* Move the timestamp of resource's entry (renewal).  -ENOENT none. */
+int lockdoc_touch(struct lockdoc *doc, const char *resource, time_t timestamp);
+
+/* Set or clear (note NULL) the note of resource's entry.  -ENOENT none. */
+int lockdoc_set_note(struct lockdoc *doc, const char *resource,
+		     const char *note);
 
 /* The next fencing token: one more than the stored counter, every token
  * in the store and the floor, so tokens keep growing even if the counter

@@ -17,7 +17,6 @@
 #include <string.h>
 
 #include "eventlog.h"
-#include "hash.h"
 #include "names.h"
 #include "text.h"
 
@@ -54,32 +53,14 @@ static int holder_alive(const struct project *p, const struct lock_entry *e,
 	return alive;
 }
 
+/* The view of e (already in v->e). */
 static void make_view(const struct project *p, const struct lf_config *cfg,
-		      const struct lockdoc *doc, size_t i, time_t now,
-		      struct alive_memo *memo, struct lock_view *v)
+		      time_t now, struct alive_memo *memo, struct lock_view *v)
 {
-	memset(v, 0, sizeof(*v));
-	lockdoc_entry(doc, i, &v->e);
 	v->stale = policy_staleness(&v->e, now, cfg->stale_seconds,
 				    holder_alive(p, &v->e, memo));
 	v->age = policy_age(&v->e, now);
 	v->name_known = nameset_contains(cfg->names, v->e.resource);
-}
-
-/* ---- a set of strings, to flag duplicate resources in O(n) ---- */
-
-/* Insert s; returns 1 if it was already there, 0 if added. */
-static int seen_before(const char **table, size_t cap, const char *s)
-{
-	size_t i = (size_t)hash_string(s) & (cap - 1);
-
-	while (table[i]) {
-		if (strcmp(table[i], s) == 0)
-			return 1;
-		i = (i + 1) & (cap - 1);
-	}
-	table[i] = s;
-	return 0;
 }
 
 int lockops_list(struct project *p, time_t now, struct lock_list *out,
@@ -88,8 +69,7 @@ int lockops_list(struct project *p, time_t now, struct lock_list *out,
 	const struct lf_config *cfg;
 	const struct lockdoc *doc;
 	struct alive_memo memo = { 0 };
-	const char **seen;
-	size_t i, cap = 16;
+	size_t i;
 	int rc;
 
 	memset(out, 0, sizeof(*out));
@@ -102,24 +82,20 @@ int lockops_list(struct project *p, time_t now, struct lock_list *out,
 		return rc;
 	out->n = lockdoc_count(doc);
 	out->n_unclaimed = lockdoc_unclaimed_count(doc);
-	while (cap < 2 * out->n)
-		cap *= 2;
 	out->v = calloc(out->n ? out->n : 1, sizeof(*out->v));
 	out->unclaimed = calloc(out->n_unclaimed ? out->n_unclaimed : 1,
 				sizeof(*out->unclaimed));
-	seen = calloc(cap, sizeof(*seen));
-	if (!out->v || !out->unclaimed || !seen) {
-		free(seen);
+	if (!out->v || !out->unclaimed) {
 		lock_list_free(out);
 		return lf_error_set(err, ENOMEM, "out of memory");
 	}
 	for (i = 0; i < out->n_unclaimed; i++)
 		out->unclaimed[i] = lockdoc_unclaimed(doc, i);
 	for (i = 0; i < out->n; i++) {
-		make_view(p, cfg, doc, i, now, &memo, &out->v[i]);
-		out->v[i].duplicate = seen_before(seen, cap, out->v[i].e.resource);
+		lockdoc_entry(doc, i, &out->v[i].e);
+		out->v[i].duplicate = lockdoc_is_duplicate(doc, i);
+		make_view(p, cfg, now, &memo, &out->v[i]);
 	}
-	free(seen);
 	return 0;
 }
 
@@ -139,7 +115,6 @@ int lockops_find(struct project *p, const char *name, time_t now,
 	const struct lf_config *cfg;
 	const struct lockdoc *doc;
 	struct alive_memo memo = { 0 };
-	ssize_t i;
 	int rc;
 
 	/* A broken .locks/config must not blind readers. */
@@ -148,10 +123,10 @@ int lockops_find(struct project *p, const char *name, time_t now,
 		rc = store_read(p->store, &doc, err);
 	if (rc < 0)
 		return rc;
-	i = lockdoc_find(doc, name);
-	if (i < 0)
+	memset(out, 0, sizeof(*out));
+	if (!lockdoc_first(doc, name, &out->e))
 		return lf_error_set(err, ENOENT, "%s is not locked", name);
-	make_view(p, cfg, doc, (size_t)i, now, &memo, out);
+	make_view(p, cfg, now, &memo, out);
 	return 0;
 }
 
@@ -221,65 +196,50 @@ static int state_rank(enum lock_state s)
 	return 0;
 }
 
-/* The state of a resource is the most restrictive state of its entries
- * (another writer may have added duplicates); *first is its first entry. */
-static enum lock_state resource_state(struct request *r,
-				      const struct lockdoc *doc,
-				      const char *name, ssize_t *first,
-				      struct lock_outcome *o)
-{
-	enum lock_state worst = LOCK_ABSENT, s;
-	struct alive_memo memo = { 0 };
-	struct lock_entry e;
-	enum stale_reason why;
-	ssize_t i;
+/* Folding the entries of one resource into its state. */
+struct state_walk {
+	struct request *r;
+	struct lock_outcome *o;
+	struct alive_memo memo;
+	enum lock_state worst;
+};
 
-	*first = -1;
-	for (i = lockdoc_find(doc, name); i >= 0;
-	     i = lockdoc_find_next(doc, (size_t)i)) {
-		lockdoc_entry(doc, (size_t)i, &e);
-		if (*first < 0)
-			*first = i;
-		why = policy_staleness(&e, r->now, r->stale_seconds,
-				       holder_alive(r->p, &e, &memo));
-		s = policy_state(&e, r->caller->instance, why);
-		o->entries++;
-		o->caller_has_one |= s == LOCK_MINE;
-		if (*first != i && state_rank(s) <= state_rank(worst))
-			continue;
-		worst = s;
-		snprintf(o->holder, sizeof(o->holder), "%s",
-			 e.instance ? e.instance : UNKNOWN_HOLDER);
-		snprintf(o->since, sizeof(o->since), "%s",
-			 e.ts_ok && e.timestamp ? e.timestamp : "");
-		o->age = policy_age(&e, r->now);
-		o->stale = why;
-		o->holder_token = e.token;
-	}
-	return worst;
+static int fold_entry(const struct lock_entry *e, void *arg)
+{
+	struct state_walk *w = arg;
+	struct lock_outcome *o = w->o;
+	enum stale_reason why;
+	enum lock_state s;
+	bool first = o->entries == 0;
+
+	why = policy_staleness(e, w->r->now, w->r->stale_seconds,
+			       holder_alive(w->r->p, e, &w->memo));
+	s = policy_state(e, w->r->caller->instance, why);
+	o->entries++;
+	o->caller_has_one |= s == LOCK_MINE;
+	if (!first && state_rank(s) <= state_rank(w->worst))
+		return 0;
+	w->worst = s;
+	snprintf(o->holder, sizeof(o->holder), "%s",
+		 e->instance ? e->instance : UNKNOWN_HOLDER);
+	snprintf(o->since, sizeof(o->since), "%s",
+		 e->ts_ok && e->timestamp ? e->timestamp : "");
+	o->age = policy_age(e, w->r->now);
+	o->stale = why;
+	o->holder_token = e->token;
+	return 0;
 }
 
-/* Remove the entries of name, the last one first (so that the indices of
- * the others hold), down to the first one (keep_first) or all of them.
- * Returns how many went. */
-static size_t remove_entries(struct lockdoc *doc, const char *name,
-			     bool keep_first)
+/* The state of a resource is the most restrictive state of its entries
+ * (another writer may have added duplicates). */
+static enum lock_state resource_state(struct request *r,
+				      const struct lockdoc *doc,
+				      const char *name, struct lock_outcome *o)
 {
-	ssize_t first, last, i;
-	size_t removed = 0;
+	struct state_walk w = { .r = r, .o = o, .worst = LOCK_ABSENT };
 
-	for (;;) {
-		first = lockdoc_find(doc, name);
-		if (first < 0)
-			return removed;
-		last = first;
-		while ((i = lockdoc_find_next(doc, (size_t)last)) >= 0)
-			last = i;
-		if (keep_first && last == first)
-			return removed;
-		lockdoc_remove(doc, (size_t)last);
-		removed++;
-	}
+	lockdoc_each(doc, name, fold_entry, &w);
+	return w.worst;
 }
 
 static struct lock_fields caller_fields(const struct request *r,
@@ -340,16 +300,15 @@ static bool renewal_is_noop(const struct request *r,
  * restarted with the same LOCKFS_INSTANCE) must record the new process,
  * or the lock would stay "holder-exited" however often it is renewed.
  * Returns 1 when the entry changed, 0 when it already said all that. */
-static int renew(struct request *r, struct lockdoc *doc, size_t i,
-		 const char *note)
+static int renew(struct request *r, struct lockdoc *doc, const char *name,
+		 const struct lock_entry *found, const char *note)
 {
+	struct lock_entry e = *found;
 	struct lock_fields f;
-	struct lock_entry e;
 	long long token;
 	bool same_holder;
 	int rc;
 
-	lockdoc_entry(doc, i, &e);
 	same_holder = e.token > 0 &&
 		      (r->caller->pid <= 0 ||
 		       (e.pid == r->caller->pid &&
@@ -365,26 +324,16 @@ static int renew(struct request *r, struct lockdoc *doc, size_t i,
 		return (int)token;
 	r->out_token = token;
 	if (same_holder)
-		rc = lockdoc_touch(doc, i, r->now);
+		rc = lockdoc_touch(doc, name, r->now);
 	else {
 		f = caller_fields(r, token, note ? note : e.note);
 		if (e.acquired && isotime_parse(e.acquired, &f.acquired) < 0)
 			f.acquired = r->now;
-		rc = lockdoc_replace(doc, i, &f);
+		rc = lockdoc_take(doc, name, &f);
 	}
 	if (rc == 0 && note)
-		rc = lockdoc_set_note(doc, i, note[0] ? note : NULL);
+		rc = lockdoc_set_note(doc, name, note[0] ? note : NULL);
 	return rc < 0 ? rc : 1;
-}
-
-/* The entry of name to renew or take over, its duplicates removed.  It
- * is looked up again: removing another resource's duplicates earlier in
- * the same request may have moved it. */
-static ssize_t sole_entry(struct lockdoc *doc, const char *name,
-			  size_t *removed)
-{
-	*removed = remove_entries(doc, name, true);
-	return lockdoc_find(doc, name);
 }
 
 static int apply_take(struct request *r, struct lockdoc *doc, size_t k,
@@ -393,16 +342,16 @@ static int apply_take(struct request *r, struct lockdoc *doc, size_t k,
 	struct lock_outcome *o = &r->out[k];
 	const char *name = r->names[k];
 	struct lock_fields f;
+	struct lock_entry e;
 	long long token;
-	size_t removed;
-	ssize_t i;
+	ssize_t removed;
 	int rc;
 
 	if (o->action == ACT_RENEW) {
-		i = sole_entry(doc, name, &removed);
-		if (i < 0)	/* cannot happen: names of a request are distinct */
-			return -ENOENT;
-		rc = renew(r, doc, (size_t)i, note);
+		removed = lockdoc_drop_duplicates(doc, name, &e);
+		if (removed < 0)
+			return (int)removed;
+		rc = renew(r, doc, name, &e, note);
 		o->token = r->out_token;
 		return rc < 0 ? rc : (rc > 0 || removed > 0);
 	}
@@ -410,12 +359,8 @@ static int apply_take(struct request *r, struct lockdoc *doc, size_t k,
 	if (token < 0)
 		return (int)token;
 	f = caller_fields(r, token, note);
-	if (o->action == ACT_ACQUIRE) {
-		rc = lockdoc_append(doc, name, &f);
-	} else {
-		i = sole_entry(doc, name, &removed);
-		rc = i < 0 ? -ENOENT : lockdoc_replace(doc, (size_t)i, &f);
-	}
+	rc = o->action == ACT_ACQUIRE ? lockdoc_append(doc, name, &f) :
+					lockdoc_take(doc, name, &f);
 	if (rc == 0)
 		add_event(r, policy_action_name(o->action), name, token, o);
 	o->token = token;
@@ -427,7 +372,6 @@ static int apply_request(struct lockdoc *doc, void *arg, struct lf_error *err)
 	struct request *r = arg;
 	struct decision d;
 	char *note = NULL;
-	ssize_t first;
 	size_t k;
 	int rc = 0, changed = 0;
 
@@ -437,7 +381,7 @@ static int apply_request(struct lockdoc *doc, void *arg, struct lf_error *err)
 		struct lock_outcome *o = &r->out[k];
 
 		memset(o, 0, sizeof(*o));
-		o->state = resource_state(r, doc, r->names[k], &first, o);
+		o->state = resource_state(r, doc, r->names[k], o);
 		d = policy_decide(r->req, o->state, r->caller->force);
 		/* Another acquisition (an override, even a later one of the
 		 * same instance) holds it now: not ours to touch. */
@@ -471,7 +415,7 @@ static int apply_request(struct lockdoc *doc, void *arg, struct lf_error *err)
 			continue;
 		}
 		changed = 1;
-		remove_entries(doc, r->names[k], false);
+		lockdoc_drop(doc, r->names[k]);
 		add_event(r, policy_action_name(o->action), r->names[k],
 			  o->state == LOCK_MINE ? o->holder_token : 0, o);
 		o->token = 0;
@@ -601,16 +545,15 @@ static int apply_note(struct lockdoc *doc, void *arg, struct lf_error *err)
 {
 	struct note_txn *t = arg;
 	struct lock_outcome o = { 0 };
-	ssize_t first;
 	enum lock_state s;
 
-	s = resource_state(&t->r, doc, t->name, &first, &o);
+	s = resource_state(&t->r, doc, t->name, &o);
 	if (s == LOCK_ABSENT)
 		return lf_error_set(err, ENOENT, "%s is not locked", t->name);
 	if (s != LOCK_MINE)
 		return lf_error_set(err, EEXIST, "%s is held by %s", t->name,
 				    o.holder);
-	if (lockdoc_set_note(doc, (size_t)first, t->note[0] ? t->note : NULL) < 0)
+	if (lockdoc_set_note(doc, t->name, t->note[0] ? t->note : NULL) < 0)
 		return lf_error_set(err, ENOMEM, "out of memory");
 	return 1;
 }
@@ -645,27 +588,26 @@ struct clear_txn {
 	bool stale_only;
 	time_t now;
 	unsigned stale_seconds;
+	struct alive_memo memo;
 	size_t cleared;
 };
+
+static bool clears(const struct lock_entry *e, void *arg)
+{
+	struct clear_txn *t = arg;
+
+	return !t->stale_only ||
+	       policy_staleness(e, t->now, t->stale_seconds,
+				holder_alive(t->p, e, &t->memo)) != STALE_NONE;
+}
 
 static int apply_clear(struct lockdoc *doc, void *arg, struct lf_error *err)
 {
 	struct clear_txn *t = arg;
-	struct alive_memo memo = { 0 };
-	struct lock_entry e;
-	size_t i = lockdoc_count(doc);
 
 	(void)err;	/* removing entries cannot fail */
-	t->cleared = 0;
-	while (i-- > 0) {
-		lockdoc_entry(doc, i, &e);
-		if (t->stale_only &&
-		    policy_staleness(&e, t->now, t->stale_seconds,
-				     holder_alive(t->p, &e, &memo)) == STALE_NONE)
-			continue;
-		lockdoc_remove(doc, i);
-		t->cleared++;
-	}
+	t->memo = (struct alive_memo){ 0 };
+	t->cleared = lockdoc_drop_if(doc, clears, t);
 	return t->cleared > 0;
 }
 

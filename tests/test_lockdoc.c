@@ -152,7 +152,7 @@ static void test_acquire_release_round_trip(void **state)
 	assert_int_equal(e.start_time, 99);
 	assert_string_equal(e.host, "book-host");
 	assert_int_equal(e.uid, 1000);
-	lockdoc_remove(doc, 2);
+	assert_int_equal(lockdoc_drop(doc, "Chapter_02"), 1);
 	after = serialize(doc);
 	assert_string_equal(before, after);
 	free(before);
@@ -189,7 +189,8 @@ static void test_replace_keeps_foreign_fields(void **state)
 	other.instance = "Codex-abc";
 	other.pid = 0;
 	other.note = "taking over";
-	assert_int_equal(lockdoc_replace(doc, 0, &other), 0);
+	assert_int_equal(lockdoc_take(doc, "Chapter_01", &other), 0);
+	assert_int_equal(lockdoc_count(doc), 2);
 	lockdoc_entry(doc, 0, &e);
 	assert_string_equal(e.instance, "Codex-abc");
 	assert_string_equal(e.note, "taking over");
@@ -198,10 +199,10 @@ static void test_replace_keeps_foreign_fields(void **state)
 	assert_non_null(strstr(text, "\"purpose\": \"intro\""));
 	assert_non_null(strstr(text, "\"big\": 123456789012345678901234567890"));
 	free(text);
-	assert_int_equal(lockdoc_touch(doc, 0, 1795773840), 0);
+	assert_int_equal(lockdoc_touch(doc, "Chapter_01", 1795773840), 0);
 	lockdoc_entry(doc, 0, &e);
 	assert_string_equal(e.timestamp, "2026-11-27T10:04:00Z");
-	assert_int_equal(lockdoc_set_note(doc, 0, NULL), 0);
+	assert_int_equal(lockdoc_set_note(doc, "Chapter_01", NULL), 0);
 	lockdoc_entry(doc, 0, &e);
 	assert_null(e.note);
 	lockdoc_free(doc);
@@ -216,7 +217,7 @@ static void test_tokens_keep_growing(void **state)
 		       "\"last_token\":12}");
 	assert_int_equal(lockdoc_next_token(doc), 42);
 	assert_int_equal(lockdoc_next_token(doc), 43);
-	lockdoc_remove(doc, 0);
+	assert_int_equal(lockdoc_drop(doc, "A"), 1);
 	assert_int_equal(lockdoc_next_token(doc), 44);
 	lockdoc_free(doc);
 	doc = lockdoc_new();
@@ -272,10 +273,10 @@ static void test_bad_entries_are_kept(void **state)
 	assert_string_equal(lockdoc_unclaimed(doc, 2), "locks[3] has \"resource\" twice");
 	assert_string_equal(lockdoc_unclaimed(doc, 3),
 			    "locks[4] has a \"resource\" that is not a string");
-	assert_int_equal(lockdoc_find(doc, "B"), -1);
-	assert_int_equal(lockdoc_find(doc, "C"), -1);
+	assert_false(lockdoc_first(doc, "B", NULL));
+	assert_false(lockdoc_first(doc, "C", NULL));
 
-	lockdoc_entry(doc, (size_t)lockdoc_find(doc, "A"), &e);
+	assert_true(lockdoc_first(doc, "A", &e));
 	assert_string_equal(e.instance, "x");
 	assert_true(e.ts_ok);
 	assert_int_equal(e.token, 0);
@@ -283,7 +284,7 @@ static void test_bad_entries_are_kept(void **state)
 	expect_problem(&e, "\"token\" is not a non-negative integer");
 	expect_problem(&e, "\"note\" is not a string");
 
-	lockdoc_entry(doc, (size_t)lockdoc_find(doc, "E"), &e);
+	assert_true(lockdoc_first(doc, "E", &e));
 	assert_null(e.instance);
 	assert_false(e.ts_ok);
 	assert_int_equal(e.pid, 0);
@@ -292,12 +293,12 @@ static void test_bad_entries_are_kept(void **state)
 	expect_problem(&e, "\"timestamp\" is not a string");
 
 	/* A pid without a readable start time cannot be checked. */
-	lockdoc_entry(doc, (size_t)lockdoc_find(doc, "F"), &e);
+	assert_true(lockdoc_first(doc, "F", &e));
 	assert_null(e.instance);
 	assert_int_equal(e.pid, 0);
 	expect_problem(&e, "\"instance\" appears twice");
 
-	lockdoc_entry(doc, (size_t)lockdoc_find(doc, "G"), &e);
+	assert_true(lockdoc_first(doc, "G", &e));
 	assert_null(e.problem);
 	assert_int_equal(e.token, 3);
 
@@ -326,33 +327,148 @@ static void test_rewriting_a_bad_claim_repairs_it(void **state)
 		.token = 12, .pid = 0, .host = NULL, .uid = -1, .note = NULL,
 	};
 	struct lock_entry e;
-	ssize_t i;
 	char *text;
 
 	(void)state;
-	i = lockdoc_find(doc, "F");
-	assert_int_equal(lockdoc_replace(doc, (size_t)i, &f), 0);
-	lockdoc_entry(doc, (size_t)i, &e);
+	assert_int_equal(lockdoc_take(doc, "F", &f), 0);
+	assert_true(lockdoc_first(doc, "F", &e));
 	assert_null(e.problem);
 	assert_string_equal(e.instance, "new");
-	i = lockdoc_find(doc, "A");
-	assert_int_equal(lockdoc_touch(doc, (size_t)i, 2000), 0);
-	lockdoc_entry(doc, (size_t)i, &e);
+	assert_int_equal(lockdoc_touch(doc, "A", 2000), 0);
+	assert_true(lockdoc_first(doc, "A", &e));
 	expect_problem(&e, "\"note\"");
-	assert_int_equal(lockdoc_set_note(doc, (size_t)i, "fixed"), 0);
-	lockdoc_entry(doc, (size_t)i, &e);
+	assert_int_equal(lockdoc_set_note(doc, "A", "fixed"), 0);
+	assert_true(lockdoc_first(doc, "A", &e));
 	expect_problem(&e, "\"token\"");
 	assert_string_equal(e.note, "fixed");
-	lockdoc_remove(doc, (size_t)lockdoc_find(doc, "E"));
+	assert_int_equal(lockdoc_drop(doc, "E"), 1);
 	text = serialize(doc);
 	again = parse_ok(text);
-	lockdoc_entry(again, (size_t)lockdoc_find(again, "F"), &e);
+	assert_true(lockdoc_first(again, "F", &e));
 	assert_null(e.problem);
 	assert_int_equal(e.token, 12);
 	assert_int_equal(lockdoc_count(again), 3);
 	assert_int_equal(lockdoc_unclaimed_count(again), 4);
 	free(text);
 	lockdoc_free(again);
+	lockdoc_free(doc);
+}
+
+/* Edits by resource: "its entry" is the first one; duplicates go only
+ * when asked; entries that claim nothing are never touched. */
+static const char dup_store[] =
+	"{\"locks\":[\n"
+	" {\"resource\":\"A\",\"instance\":\"x\",\"token\":1,\"keep\":\"me\"},\n"
+	" {\"resource\":\"B\",\"instance\":\"b\",\"token\":2},\n"
+	" {\"Resource\":\"A\",\"odd\":  [1, 2]},\n"
+	" {\"resource\":\"A\",\"instance\":\"y\",\"token\":3},\n"
+	" 7,\n"
+	" {\"resource\":\"A\",\"instance\":\"z\",\"token\":4}\n"
+	"]}";
+
+/* doc serializes as the store text would. */
+static void assert_same_store(const struct lockdoc *doc, const char *text)
+{
+	struct lockdoc *want = parse_ok(text);
+	char *a = serialize(doc), *b = serialize(want);
+
+	assert_string_equal(a, b);
+	free(a);
+	free(b);
+	lockdoc_free(want);
+}
+
+static int collect_instance(const struct lock_entry *e, void *arg)
+{
+	char *seen = arg;
+
+	strcat(seen, e->instance);
+	return e->token == 3 ? 9 : 0;
+}
+
+static bool token_is_even(const struct lock_entry *e, void *arg)
+{
+	(void)arg;
+	return e->token % 2 == 0;
+}
+
+static void test_edits_by_resource(void **state)
+{
+	struct lockdoc *doc = parse_ok(dup_store);
+	struct lock_fields f = mine;
+	struct lock_entry e;
+	char seen[8] = "";
+	char *text;
+
+	(void)state;
+	assert_int_equal(lockdoc_count(doc), 4);
+	assert_false(lockdoc_is_duplicate(doc, 0));
+	assert_false(lockdoc_is_duplicate(doc, 1));
+	assert_true(lockdoc_is_duplicate(doc, 2));
+	assert_true(lockdoc_is_duplicate(doc, 3));
+	/* every entry of A in order, stopping where fn says */
+	assert_int_equal(lockdoc_each(doc, "A", collect_instance, seen), 9);
+	assert_string_equal(seen, "xy");
+	assert_int_equal(lockdoc_each(doc, "Z", collect_instance, seen), 0);
+
+	/* nothing to edit: refused, nothing changes */
+	assert_int_equal(lockdoc_touch(doc, "Z", 5), -ENOENT);
+	assert_int_equal(lockdoc_set_note(doc, "Z", "n"), -ENOENT);
+	assert_int_equal(lockdoc_drop_duplicates(doc, "Z", &e), -ENOENT);
+	assert_int_equal(lockdoc_drop(doc, "Z"), 0);
+	assert_int_equal(lockdoc_count(doc), 4);
+
+	/* the first entry stays, the two after it go */
+	assert_int_equal(lockdoc_drop_duplicates(doc, "A", &e), 2);
+	assert_string_equal(e.instance, "x");
+	assert_int_equal(lockdoc_drop_duplicates(doc, "A", NULL), 0);
+	assert_int_equal(lockdoc_count(doc), 2);
+	assert_same_store(doc,
+		"{\"locks\":["
+		" {\"resource\":\"A\",\"instance\":\"x\",\"token\":1,\"keep\":\"me\"},"
+		" {\"resource\":\"B\",\"instance\":\"b\",\"token\":2},"
+		" {\"Resource\":\"A\",\"odd\":  [1, 2]}, 7]}");
+	lockdoc_free(doc);
+
+	/* take: duplicates go, the first is rewritten, foreign fields stay */
+	doc = parse_ok(dup_store);
+	assert_int_equal(lockdoc_take(doc, "A", &f), 0);
+	assert_int_equal(lockdoc_count(doc), 2);
+	assert_true(lockdoc_first(doc, "A", &e));
+	assert_string_equal(e.instance, "CLI-2");
+	assert_int_equal(e.token, 7);
+	text = serialize(doc);
+	assert_non_null(strstr(text, "\"keep\": \"me\""));
+	free(text);
+	/* take of a resource without an entry appends one */
+	assert_int_equal(lockdoc_take(doc, "C", &f), 0);
+	assert_int_equal(lockdoc_count(doc), 3);
+	lockdoc_entry(doc, 2, &e);
+	assert_string_equal(e.resource, "C");
+	assert_int_equal(lockdoc_unclaimed_count(doc), 2);
+	lockdoc_free(doc);
+
+	/* drop and drop_if leave the entries that claim nothing */
+	doc = parse_ok(dup_store);
+	assert_int_equal(lockdoc_drop(doc, "A"), 3);
+	assert_false(lockdoc_first(doc, "A", NULL));
+	assert_same_store(doc,
+		"{\"locks\":["
+		" {\"resource\":\"B\",\"instance\":\"b\",\"token\":2},"
+		" {\"Resource\":\"A\",\"odd\":  [1, 2]}, 7]}");
+	lockdoc_free(doc);
+	doc = parse_ok(dup_store);
+	assert_int_equal(lockdoc_drop_if(doc, token_is_even, NULL), 2);
+	assert_int_equal(lockdoc_count(doc), 2);
+	lockdoc_entry(doc, 0, &e);
+	assert_int_equal(e.token, 1);
+	lockdoc_entry(doc, 1, &e);
+	assert_int_equal(e.token, 3);
+	assert_same_store(doc,
+		"{\"locks\":["
+		" {\"resource\":\"A\",\"instance\":\"x\",\"token\":1,\"keep\":\"me\"},"
+		" {\"Resource\":\"A\",\"odd\":  [1, 2]},"
+		" {\"resource\":\"A\",\"instance\":\"y\",\"token\":3}, 7]}");
 	lockdoc_free(doc);
 }
 
@@ -422,6 +538,7 @@ int main(void)
 		cmocka_unit_test(test_duplicates_are_kept),
 		cmocka_unit_test(test_bad_entries_are_kept),
 		cmocka_unit_test(test_rewriting_a_bad_claim_repairs_it),
+		cmocka_unit_test(test_edits_by_resource),
 		cmocka_unit_test(test_malformed_stores_are_refused),
 		cmocka_unit_test(test_deep_nesting_is_refused),
 		cmocka_unit_test(test_huge_store_is_refused),

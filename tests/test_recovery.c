@@ -204,7 +204,7 @@ static void test_transaction_after_reset_commits(void **state)
 	assert_int_equal(store_open(&paths, &other, NULL), 0);
 	assert_int_equal(store_read(other, &doc, NULL), 0);
 	assert_int_equal(lockdoc_count(doc), 1);
-	assert_true(lockdoc_find(doc, "Chapter_01") >= 0);
+	assert_true(lockdoc_first(doc, "Chapter_01", NULL));
 	store_close(other);
 }
 

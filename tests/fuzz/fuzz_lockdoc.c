@@ -17,6 +17,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -142,17 +143,22 @@ static struct lockdoc *reparse(const struct lockdoc *doc, const char *text,
 	return again;
 }
 
-/* Acquire, renew, annotate, take over and release a lock of our own: the
- * rest of the document must come out exactly as it went in. */
+/* Acquire, renew, annotate, take over and release a lock of our own (of
+ * a resource the document does not name yet): the rest of the document
+ * must come out exactly as it went in. */
 static void check_edit_round_trip(struct lockdoc *doc, const char *text,
 				  size_t len)
 {
 	size_t n = lockdoc_count(doc), len2;
 	struct lock_entry e;
-	char *text2;
+	char *text2, name[32];
+	unsigned k = 0;
 	int rc;
 
-	rc = lockdoc_append(doc, "Chapter_01", &probe);
+	do
+		snprintf(name, sizeof(name), "Chapter_%02u", ++k);
+	while (lockdoc_first(doc, name, NULL));
+	rc = lockdoc_append(doc, name, &probe);
 	if (n >= LOCKDOC_MAX_ENTRIES) {
 		CHECK(rc == -E2BIG && lockdoc_count(doc) == n);
 		return;
@@ -161,37 +167,49 @@ static void check_edit_round_trip(struct lockdoc *doc, const char *text,
 	CHECK(lockdoc_count(doc) == n + 1);
 	check_written(doc, n, &probe);
 	lockdoc_entry(doc, n, &e);
-	CHECK(strcmp(e.resource, "Chapter_01") == 0);
+	CHECK(strcmp(e.resource, name) == 0);
+	CHECK(!lockdoc_is_duplicate(doc, n));
 
-	CHECK(lockdoc_touch(doc, n, T_RENEW) == 0);
+	CHECK(lockdoc_touch(doc, name, T_RENEW) == 0);
 	lockdoc_entry(doc, n, &e);
 	CHECK(e.ts_ok && e.ts == T_RENEW);
-	CHECK(lockdoc_set_note(doc, n, NULL) == 0);
+	CHECK(lockdoc_set_note(doc, name, NULL) == 0);
 	lockdoc_entry(doc, n, &e);
 	CHECK(e.note == NULL);
-	CHECK(lockdoc_replace(doc, n, &bare) == 0);
+	CHECK(lockdoc_take(doc, name, &bare) == 0);
+	CHECK(lockdoc_count(doc) == n + 1);
 	check_written(doc, n, &bare);
 
-	lockdoc_remove(doc, n);
+	CHECK(lockdoc_drop(doc, name) == 1);
 	CHECK(lockdoc_count(doc) == n);
 	text2 = serialize(doc, &len2);
 	CHECK(len2 == len && memcmp(text2, text, len) == 0);
 	free(text2);
 }
 
-/* A take-over of entry 0 and a new fencing token, saved and read back:
- * the new holder is what the store says, and the next token after the
- * save is still larger (a token must never be handed out twice). */
+/* A take-over of entry 0's resource (its duplicates go) and a new
+ * fencing token, saved and read back: the new holder is what the store
+ * says, and the next token after the save is still larger (a token must
+ * never be handed out twice). */
 static void check_takeover_and_token(struct lockdoc *doc)
 {
 	struct lockdoc *again;
 	struct lock_entry e;
 	long long token;
-	char *text;
+	char *text, *name;
 	size_t len, i;
 
-	if (lockdoc_count(doc) > 0)
-		CHECK(lockdoc_replace(doc, 0, &bare) == 0);
+	if (lockdoc_count(doc) > 0) {
+		lockdoc_entry(doc, 0, &e);
+		name = strdup(e.resource);
+		CHECK(name != NULL);
+		CHECK(lockdoc_take(doc, name, &bare) == 0);
+		for (i = 1; i < lockdoc_count(doc); i++) {
+			lockdoc_entry(doc, i, &e);
+			CHECK(strcmp(e.resource, name) != 0);
+		}
+		free(name);
+	}
 	token = lockdoc_next_token(doc);
 	if (token == -EOVERFLOW)
 		return;

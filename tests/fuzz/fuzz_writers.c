@@ -140,7 +140,7 @@ static void check_store(const char *const v[NVALUES])
 	CHECK(line_note != NULL);
 	CHECK(strlen(line_note) <= NOTE_MAX_LEN);
 	CHECK(strpbrk(line_note, "\n\r\t") == NULL);
-	CHECK(lockdoc_set_note(back, 0, line_note[0] ? line_note : NULL) == 0);
+	CHECK(lockdoc_set_note(back, res, line_note[0] ? line_note : NULL) == 0);
 	free(text);
 	lockdoc_free(doc);
 	text = lockdoc_serialize(back, &len);
