@@ -395,29 +395,60 @@ out:
 	return rc;
 }
 
-/* ---- is a holder alive: /proc, remembered through pidfds ----
+/* ---- is a holder alive: the proc tree, remembered through pidfds ----
  *
  * Every `stat` and `ls -l` of a lock asks whether its holder process still
- * runs, which is a read of /proc/<pid>/stat.  Once a holder (pid and start
- * time) has been seen alive, a pidfd for it answers the same question
- * with one poll(): the pidfd refers to that very process, which holds the
- * pid until it exits, and it becomes readable when the process exits (a
- * zombie, state Z, counts as gone in both).  So the answer is exact, with
- * no time-to-live, and a process that reuses the pid can never be taken
- * for the holder.  Only the real /proc is remembered (tests use fake
- * trees), and only holders with a recorded start time (without one, any
- * process with that pid counts as the holder).
+ * runs, which is a read of <proc_root>/<pid>/stat.  Once a holder (pid and
+ * start time) has been seen alive, the project's cache answers the same
+ * question from two facts that cost far less than that read: a pidfd
+ * opened before the read refers to that very process, which holds the pid
+ * until it exits, and polls readable once it has (a zombie, state Z,
+ * counts as gone everywhere); and the tree still shows the stat file that
+ * was read (its stamp, filestamp.h).  Only when both hold is the answer
+ * "alive" without a read; anything else forgets the holder and reads the
+ * tree again.  So the answer is exact with no time-to-live, a process that
+ * reuses the pid (another start time) is never taken for the holder, and
+ * a tree that is not the kernel's (the tests' fake ones) is judged by what
+ * it shows.  Only holders with a recorded start time are remembered
+ * (without one, any process with that pid counts as the holder).
  */
 
 #define ALIVE_SLOTS 32
 
-static struct alive_slot {
+struct alive_slot {
 	pid_t pid;
 	unsigned long long start_time;
 	int fd;				/* pidfd; unused slots have pid 0 */
-} alive_slots[ALIVE_SLOTS];
-static unsigned alive_next;
-static pthread_mutex_t alive_lock = PTHREAD_MUTEX_INITIALIZER;
+	struct filestamp stamp;		/* of the stat file read */
+};
+
+struct alive_cache {
+	struct alive_slot slot[ALIVE_SLOTS];
+	unsigned next;
+};
+
+struct alive_cache *identity_alive_cache_new(void)
+{
+	return calloc(1, sizeof(struct alive_cache));
+}
+
+static void alive_forget(struct alive_slot *s)
+{
+	if (s->pid)
+		close(s->fd);
+	memset(s, 0, sizeof(*s));
+}
+
+void identity_alive_cache_free(struct alive_cache *c)
+{
+	unsigned i;
+
+	if (!c)
+		return;
+	for (i = 0; i < ALIVE_SLOTS; i++)
+		alive_forget(&c->slot[i]);
+	free(c);
+}
 
 static int pidfd_for(pid_t pid)
 {
@@ -444,65 +475,52 @@ static int pidfd_alive(int fd)
 	return n == 0 ? 1 : 0;
 }
 
-static struct alive_slot *alive_find(pid_t pid, unsigned long long start_time)
+static struct alive_slot *alive_find(struct alive_cache *c, pid_t pid,
+				     unsigned long long start_time)
 {
 	unsigned i;
 
 	for (i = 0; i < ALIVE_SLOTS; i++)
-		if (alive_slots[i].pid == pid &&
-		    alive_slots[i].start_time == start_time)
-			return &alive_slots[i];
+		if (c->slot[i].pid == pid &&
+		    c->slot[i].start_time == start_time)
+			return &c->slot[i];
 	return NULL;
 }
 
-/* The remembered answer for the holder, or -1 when there is none. */
-static int alive_remembered(pid_t pid, unsigned long long start_time)
+/* Is the remembered holder still alive, by its pidfd and the tree? */
+static bool alive_still(const char *proc_root, const struct alive_slot *s)
 {
-	struct alive_slot *s;
-	int alive = -1;
+	struct filestamp now;
 
-	pthread_mutex_lock(&alive_lock);
-	s = alive_find(pid, start_time);
-	if (s) {
-		alive = pidfd_alive(s->fd);
-		if (alive < 0) {
-			close(s->fd);
-			memset(s, 0, sizeof(*s));
-		}
-	}
-	pthread_mutex_unlock(&alive_lock);
-	return alive;
+	return pidfd_alive(s->fd) == 1 &&
+	       procfs_stat_stamp(proc_root, s->pid, &now) == 0 &&
+	       filestamp_equal(&now, &s->stamp);
 }
 
 /* Keep fd (a pidfd of the holder, just seen alive) in place of the
- * oldest slot; closes fd when it is not kept. */
-static void alive_remember(pid_t pid, unsigned long long start_time, int fd)
+ * oldest slot. */
+static void alive_remember(struct alive_cache *c, pid_t pid,
+			   unsigned long long start_time, int fd,
+			   const struct filestamp *stamp)
 {
-	struct alive_slot *s;
+	struct alive_slot *s = &c->slot[c->next++ % ALIVE_SLOTS];
 
-	pthread_mutex_lock(&alive_lock);
-	if (alive_find(pid, start_time)) {
-		close(fd);
-	} else {
-		s = &alive_slots[alive_next++ % ALIVE_SLOTS];
-		if (s->pid)
-			close(s->fd);
-		*s = (struct alive_slot){ .pid = pid, .start_time = start_time,
-					  .fd = fd };
-	}
-	pthread_mutex_unlock(&alive_lock);
+	alive_forget(s);
+	*s = (struct alive_slot){ .pid = pid, .start_time = start_time,
+				  .fd = fd, .stamp = *stamp };
 }
 
-/* The answer from /proc alone; *seen tells whether it was read there
+/* The answer from the tree alone; *seen tells whether it was read there
  * (alive and with that start time), not assumed. */
 static int alive_from_proc(const char *proc_root, pid_t pid,
-			   unsigned long long start_time, bool *seen)
+			   unsigned long long start_time, bool *seen,
+			   struct filestamp *stamp)
 {
 	struct proc_stat st;
 	int rc;
 
 	*seen = false;
-	rc = procfs_read_stat(proc_root, pid, &st);
+	rc = procfs_read_stat_stamped(proc_root, pid, &st, stamp);
 	if (rc == -ENOENT)
 		return 0;
 	if (rc < 0)
@@ -513,30 +531,33 @@ static int alive_from_proc(const char *proc_root, pid_t pid,
 	return start_time == 0 || st.start_time == start_time;
 }
 
-int identity_holder_alive(const char *proc_root, pid_t pid,
-			  unsigned long long start_time)
+int identity_holder_alive(struct alive_cache *cache, const char *proc_root,
+			  pid_t pid, unsigned long long start_time)
 {
-	bool cacheable, seen;
+	struct alive_slot *s = NULL;
+	struct filestamp stamp;
+	bool seen;
 	int alive, fd = -1;
 
 	/* Only a process shown to be gone makes a lock stale; anything we
 	 * cannot tell is left to the age rule. */
 	if (pid <= 0)
 		return 1;
-	cacheable = start_time != 0 && strcmp(proc_root, "/proc") == 0;
-	if (cacheable) {
-		alive = alive_remembered(pid, start_time);
-		if (alive >= 0)
-			return alive;
-		/* Opened before /proc is read: if the process read there is
-		 * alive and the pidfd's process has not exited since, they
+	if (cache && start_time != 0) {
+		s = alive_find(cache, pid, start_time);
+		if (s && alive_still(proc_root, s))
+			return 1;
+		if (s)
+			alive_forget(s);
+		/* Opened before the tree is read: if the process read there
+		 * is alive and the pidfd's process has not exited since, they
 		 * are one process. */
 		fd = pidfd_for(pid);
 	}
-	alive = alive_from_proc(proc_root, pid, start_time, &seen);
+	alive = alive_from_proc(proc_root, pid, start_time, &seen, &stamp);
 	if (fd >= 0) {
 		if (seen && pidfd_alive(fd) == 1)
-			alive_remember(pid, start_time, fd);
+			alive_remember(cache, pid, start_time, fd, &stamp);
 		else
 			close(fd);
 	}

@@ -85,10 +85,21 @@ bool identity_is_wrapper(const char *comm);
  * [A-Za-z0-9._:@+=-]. */
 bool identity_label_valid(const char *s);
 
-/* Is the recorded holder process still running on this host?
- * Returns 1 alive, 0 gone (no such pid or a different start time). */
-int identity_holder_alive(const char *proc_root, pid_t pid,
-			  unsigned long long start_time);
+/* Holders seen alive, remembered (a pidfd each) so that asking again
+ * costs a poll and a stat instead of a read of the proc tree.  A project
+ * owns one (project.h); it is not shared between threads. */
+struct alive_cache;
+
+/* An empty cache, or NULL when out of memory. */
+struct alive_cache *identity_alive_cache_new(void);
+void identity_alive_cache_free(struct alive_cache *c);
+
+/* Is the recorded holder process still running on this host, as the tree
+ * at proc_root shows it?  Returns 1 alive, 0 gone (no such pid, a zombie,
+ * or a different start time).  Exact with or without a cache (NULL: read
+ * the tree every time). */
+int identity_holder_alive(struct alive_cache *cache, const char *proc_root,
+			  pid_t pid, unsigned long long start_time);
 
 /* This machine's name as recorded in locks (gethostname, or "localhost"). */
 const char *identity_hostname(void);

@@ -22,43 +22,21 @@
 
 /* ---- looking at entries ---- */
 
-/* Remembers a few holder processes per operation so that listing many
- * locks of one agent reads its /proc entry once. */
-struct alive_memo {
-	struct {
-		pid_t pid;
-		unsigned long long start;
-		int alive;
-	} slot[8];
-	unsigned next;
-};
-
-static int holder_alive(const struct project *p, const struct lock_entry *e,
-			struct alive_memo *memo)
+/* 1 alive, 0 gone, -1 not on this host or not recorded (policy.h). */
+static int holder_alive(const struct project *p, const struct lock_entry *e)
 {
-	unsigned i;
-	int alive;
-
 	if (e->pid <= 0 || !e->host || strcmp(e->host, identity_hostname()) != 0)
 		return -1;
-	for (i = 0; i < 8; i++)
-		if (memo->slot[i].pid == e->pid &&
-		    memo->slot[i].start == e->start_time)
-			return memo->slot[i].alive;
-	alive = identity_holder_alive(p->proc_root, e->pid, e->start_time);
-	i = memo->next++ % 8;
-	memo->slot[i].pid = e->pid;
-	memo->slot[i].start = e->start_time;
-	memo->slot[i].alive = alive;
-	return alive;
+	return identity_holder_alive(p->alive, p->proc_root, e->pid,
+				     e->start_time);
 }
 
 /* The view of e (already in v->e). */
 static void make_view(const struct project *p, const struct lf_config *cfg,
-		      time_t now, struct alive_memo *memo, struct lock_view *v)
+		      time_t now, struct lock_view *v)
 {
 	v->stale = policy_staleness(&v->e, now, cfg->stale_seconds,
-				    holder_alive(p, &v->e, memo));
+				    holder_alive(p, &v->e));
 	v->age = policy_age(&v->e, now);
 	v->name_known = nameset_contains(cfg->names, v->e.resource);
 }
@@ -68,7 +46,6 @@ int lockops_list(struct project *p, time_t now, struct lock_list *out,
 {
 	const struct lf_config *cfg;
 	const struct lockdoc *doc;
-	struct alive_memo memo = { 0 };
 	size_t i;
 	int rc;
 
@@ -94,7 +71,7 @@ int lockops_list(struct project *p, time_t now, struct lock_list *out,
 	for (i = 0; i < out->n; i++) {
 		lockdoc_entry(doc, i, &out->v[i].e);
 		out->v[i].duplicate = lockdoc_is_duplicate(doc, i);
-		make_view(p, cfg, now, &memo, &out->v[i]);
+		make_view(p, cfg, now, &out->v[i]);
 	}
 	return 0;
 }
@@ -114,7 +91,6 @@ int lockops_find(struct project *p, const char *name, time_t now,
 {
 	const struct lf_config *cfg;
 	const struct lockdoc *doc;
-	struct alive_memo memo = { 0 };
 	int rc;
 
 	/* A broken .locks/config must not blind readers. */
@@ -126,7 +102,7 @@ int lockops_find(struct project *p, const char *name, time_t now,
 	memset(out, 0, sizeof(*out));
 	if (!lockdoc_first(doc, name, &out->e))
 		return lf_error_set(err, ENOENT, "%s is not locked", name);
-	make_view(p, cfg, now, &memo, out);
+	make_view(p, cfg, now, out);
 	return 0;
 }
 
@@ -200,7 +176,6 @@ static int state_rank(enum lock_state s)
 struct state_walk {
 	struct request *r;
 	struct lock_outcome *o;
-	struct alive_memo memo;
 	enum lock_state worst;
 };
 
@@ -213,7 +188,7 @@ static int fold_entry(const struct lock_entry *e, void *arg)
 	bool first = o->entries == 0;
 
 	why = policy_staleness(e, w->r->now, w->r->stale_seconds,
-			       holder_alive(w->r->p, e, &w->memo));
+			       holder_alive(w->r->p, e));
 	s = policy_state(e, w->r->caller->instance, why);
 	o->entries++;
 	o->caller_has_one |= s == LOCK_MINE;
@@ -588,7 +563,6 @@ struct clear_txn {
 	bool stale_only;
 	time_t now;
 	unsigned stale_seconds;
-	struct alive_memo memo;
 	size_t cleared;
 };
 
@@ -598,7 +572,7 @@ static bool clears(const struct lock_entry *e, void *arg)
 
 	return !t->stale_only ||
 	       policy_staleness(e, t->now, t->stale_seconds,
-				holder_alive(t->p, e, &t->memo)) != STALE_NONE;
+				holder_alive(t->p, e)) != STALE_NONE;
 }
 
 static int apply_clear(struct lockdoc *doc, void *arg, struct lf_error *err)
@@ -606,7 +580,6 @@ static int apply_clear(struct lockdoc *doc, void *arg, struct lf_error *err)
 	struct clear_txn *t = arg;
 
 	(void)err;	/* removing entries cannot fail */
-	t->memo = (struct alive_memo){ 0 };
 	t->cleared = lockdoc_drop_if(doc, clears, t);
 	return t->cleared > 0;
 }

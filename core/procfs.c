@@ -278,32 +278,60 @@ static int gone_or(int e)
 	return e == ESRCH ? -ENOENT : -e;
 }
 
-/* Read all of <proc_root>/<pid>/<leaf>. */
-static int read_file(const char *proc_root, pid_t pid, const char *leaf,
-		     char **out, size_t *outlen)
+static int leaf_path(char *path, size_t size, const char *proc_root,
+		     pid_t pid, const char *leaf)
 {
-	char path[PATH_MAX];
 	int n;
 
 	if (pid <= 0)
 		return -EINVAL;
-	n = snprintf(path, sizeof(path), "%s/%d/%s", proc_root, (int)pid,
-		     leaf);
-	if (n < 0 || (size_t)n >= sizeof(path))
+	n = snprintf(path, size, "%s/%d/%s", proc_root, (int)pid, leaf);
+	if (n < 0 || (size_t)n >= size)
 		return -ENAMETOOLONG;
+	return 0;
+}
+
+/* Read all of <proc_root>/<pid>/<leaf>; sb, when not NULL, gets its fstat. */
+static int read_file(const char *proc_root, pid_t pid, const char *leaf,
+		     char **out, size_t *outlen, struct stat *sb)
+{
+	char path[PATH_MAX];
+	int rc;
+
+	rc = leaf_path(path, sizeof(path), proc_root, pid, leaf);
+	if (rc < 0)
+		return rc;
 	return gone_or(-readfile_path(path, O_NOFOLLOW, PROCFS_FILE_MAX, out,
-				      outlen, NULL));
+				      outlen, sb));
+}
+
+int procfs_stat_stamp(const char *proc_root, pid_t pid, struct filestamp *out)
+{
+	char path[PATH_MAX];
+	int rc;
+
+	rc = leaf_path(path, sizeof(path), proc_root, pid, "stat");
+	return rc < 0 ? rc : filestamp_get(path, true, out);
 }
 
 int procfs_read_stat(const char *proc_root, pid_t pid, struct proc_stat *out)
 {
+	return procfs_read_stat_stamped(proc_root, pid, out, NULL);
+}
+
+int procfs_read_stat_stamped(const char *proc_root, pid_t pid,
+			     struct proc_stat *out, struct filestamp *stamp)
+{
+	struct stat sb;
 	char *buf = NULL;
 	size_t len = 0;
 	int rc;
 
-	rc = read_file(proc_root, pid, "stat", &buf, &len);
+	rc = read_file(proc_root, pid, "stat", &buf, &len, &sb);
 	if (rc < 0)
 		return rc;
+	if (stamp)
+		filestamp_of(&sb, stamp);
 	rc = procfs_parse_stat(buf, len, out);
 	/* A walk that trusted a file about another pid could loop forever. */
 	if (rc == 0 && out->pid != pid)
@@ -319,7 +347,7 @@ int procfs_read_status(const char *proc_root, pid_t tid, pid_t *tgid,
 	size_t len = 0;
 	int rc;
 
-	rc = read_file(proc_root, tid, "status", &buf, &len);
+	rc = read_file(proc_root, tid, "status", &buf, &len, NULL);
 	if (rc < 0)
 		return rc;
 	rc = procfs_parse_status(buf, len, tgid, uid);
@@ -330,5 +358,5 @@ int procfs_read_status(const char *proc_root, pid_t tid, pid_t *tgid,
 int procfs_read_environ(const char *proc_root, pid_t pid, char **buf,
 			size_t *len)
 {
-	return read_file(proc_root, pid, "environ", buf, len);
+	return read_file(proc_root, pid, "environ", buf, len, NULL);
 }

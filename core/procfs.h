@@ -11,6 +11,8 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#include "filestamp.h"
+
 #define PROCFS_COMM_MAX 64
 #define PROCFS_FILE_MAX (256 * 1024)	/* environ beyond this is refused */
 
@@ -30,6 +32,14 @@ int procfs_parse_stat(const char *buf, size_t len, struct proc_stat *out);
 
 /* Read and parse <proc_root>/<pid>/stat.  -ENOENT when the process is gone. */
 int procfs_read_stat(const char *proc_root, pid_t pid, struct proc_stat *out);
+
+/* The same, and the stamp of the file read (filestamp.h). */
+int procfs_read_stat_stamped(const char *proc_root, pid_t pid,
+			     struct proc_stat *out, struct filestamp *stamp);
+
+/* The stamp of <proc_root>/<pid>/stat now (present false when missing),
+ * to tell whether a tree still shows the file read: 0 or -errno. */
+int procfs_stat_stamp(const char *proc_root, pid_t pid, struct filestamp *out);
 
 /* From the text of /proc/<tid>/status: the Tgid and the real Uid. */
 int procfs_parse_status(const char *buf, size_t len, pid_t *tgid, uid_t *uid);

@@ -186,6 +186,11 @@ int project_open(const char *root, bool create, struct project **out,
 	if (!p)
 		return lf_error_set(err, ENOMEM, "out of memory");
 	p->proc_root = "/proc";
+	p->alive = identity_alive_cache_new();
+	if (!p->alive) {
+		rc = lf_error_set(err, ENOMEM, "out of memory");
+		goto fail;
+	}
 	rc = set_paths(p, root, err);
 	if (rc == 0 && create)
 		rc = create_layout(p, err);
@@ -215,6 +220,7 @@ void project_close(struct project *p)
 		return;
 	store_close(p->store);
 	config_free(&p->config);
+	identity_alive_cache_free(p->alive);
 	free(p);
 }
 

@@ -21,6 +21,7 @@
 #include "config.h"
 #include "error.h"
 #include "filestamp.h"
+#include "identity.h"
 #include "store.h"
 
 struct project {
@@ -34,6 +35,7 @@ struct project {
 	char pid_path[PATH_MAX];
 	char mountpoint[PATH_MAX];
 	const char *proc_root;		/* "/proc" unless a test changes it */
+	struct alive_cache *alive;	/* holders seen alive (identity.h) */
 	struct store *store;
 	struct lf_config config;
 	bool config_valid;		/* config matches the file at config_stamp */

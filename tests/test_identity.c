@@ -14,7 +14,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
+#include <signal.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -535,18 +538,104 @@ static void holder_alive(void **state)
 	};
 
 	add(root, 200, "claude", HUMAN_BASH, HUMAN_BASH, TTY, 12);
-	assert_int_equal(identity_holder_alive(root, 200, start_of(200)), 1);
-	assert_int_equal(identity_holder_alive(root, 200, start_of(200) + 1), 0);
-	assert_int_equal(identity_holder_alive(root, 200, 0), 1);
-	assert_int_equal(identity_holder_alive(root, 201, start_of(201)), 0);
-	assert_int_equal(identity_holder_alive(root, 201, 0), 0);
+	assert_int_equal(identity_holder_alive(NULL, root, 200, start_of(200)), 1);
+	assert_int_equal(identity_holder_alive(NULL, root, 200, start_of(200) + 1), 0);
+	assert_int_equal(identity_holder_alive(NULL, root, 200, 0), 1);
+	assert_int_equal(identity_holder_alive(NULL, root, 201, start_of(201)), 0);
+	assert_int_equal(identity_holder_alive(NULL, root, 201, 0), 0);
 	assert_int_equal(fakeproc_add(root, &zombie), 0);
-	assert_int_equal(identity_holder_alive(root, 230, start_of(230)), 0);
+	assert_int_equal(identity_holder_alive(NULL, root, 230, start_of(230)), 0);
 	/* Nothing recorded: nothing proves it gone. */
-	assert_int_equal(identity_holder_alive(root, 0, 0), 1);
+	assert_int_equal(identity_holder_alive(NULL, root, 0, 0), 1);
 	/* An unreadable record is not proof either. */
 	assert_int_equal(fakeproc_write(root, 240, "stat", "garbage", 7), 0);
-	assert_int_equal(identity_holder_alive(root, 240, 5), 1);
+	assert_int_equal(identity_holder_alive(NULL, root, 240, 5), 1);
+}
+
+/* How many descriptors this process has open. */
+static int open_fds(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	struct dirent *de;
+	int n = 0;
+
+	assert_non_null(d);
+	while ((de = readdir(d)))
+		n += de->d_name[0] != '.';
+	closedir(d);
+	return n - 1;	/* the directory's own */
+}
+
+/* The cache answers as the tree does, whatever the tree: this process's
+ * pid in a fake tree is remembered (its pidfd opens), and each change of
+ * the tree is seen at once. */
+static void holder_alive_cache_follows_the_tree(void **state)
+{
+	const char *root = *state;
+	struct alive_cache *c = identity_alive_cache_new();
+	struct fake_process me = {
+		.pid = getpid(), .comm = "claude", .ppid = 1,
+		.session = getpid(), .start_time = 777, .threads = 1,
+	};
+	int base = open_fds();
+
+	assert_non_null(c);
+	assert_int_equal(fakeproc_add(root, &me), 0);
+	assert_int_equal(identity_holder_alive(c, root, me.pid, 777), 1);
+	assert_int_equal(open_fds(), base + 1);	/* remembered */
+	assert_int_equal(identity_holder_alive(c, root, me.pid, 777), 1);
+	assert_int_equal(open_fds(), base + 1);
+	/* The pid recycled: another start time is another process. */
+	me.start_time = 778;
+	assert_int_equal(fakeproc_add(root, &me), 0);
+	assert_int_equal(identity_holder_alive(c, root, me.pid, 777), 0);
+	assert_int_equal(open_fds(), base);	/* forgotten */
+	assert_int_equal(identity_holder_alive(c, root, me.pid, 778), 1);
+	/* A zombie is gone. */
+	me.state = 'Z';
+	assert_int_equal(fakeproc_add(root, &me), 0);
+	assert_int_equal(identity_holder_alive(c, root, me.pid, 778), 0);
+	me.state = 'S';
+	assert_int_equal(fakeproc_add(root, &me), 0);
+	assert_int_equal(identity_holder_alive(c, root, me.pid, 778), 1);
+	assert_int_equal(fakeproc_remove(root, me.pid), 0);
+	assert_int_equal(identity_holder_alive(c, root, me.pid, 778), 0);
+	identity_alive_cache_free(c);
+	assert_int_equal(open_fds(), base);
+}
+
+/* On the real /proc: a remembered holder that exits is gone at once, and
+ * freeing the cache closes what it kept. */
+static void holder_alive_cache_real_exit(void **state)
+{
+	struct alive_cache *c = identity_alive_cache_new();
+	struct proc_stat st;
+	int base = open_fds(), status;
+	pid_t child;
+
+	(void)state;
+	assert_non_null(c);
+	child = fork();
+	assert_true(child >= 0);
+	if (child == 0) {
+		pause();
+		_exit(0);
+	}
+	assert_int_equal(procfs_read_stat("/proc", child, &st), 0);
+	assert_int_equal(identity_holder_alive(c, "/proc", child, st.start_time), 1);
+	assert_int_equal(identity_holder_alive(c, "/proc", child, st.start_time + 1), 0);
+	assert_int_equal(identity_holder_alive(c, "/proc", child, st.start_time), 1);
+	assert_int_equal(open_fds(), base + 1);
+	assert_int_equal(kill(child, SIGKILL), 0);
+	assert_int_equal(waitpid(child, &status, 0), child);
+	assert_int_equal(identity_holder_alive(c, "/proc", child, st.start_time), 0);
+	assert_int_equal(open_fds(), base);
+	assert_int_equal(identity_holder_alive(c, "/proc", getpid(), 0), 1);
+	assert_int_equal(procfs_read_stat("/proc", getpid(), &st), 0);
+	assert_int_equal(identity_holder_alive(c, "/proc", getpid(), st.start_time), 1);
+	assert_int_equal(open_fds(), base + 1);
+	identity_alive_cache_free(c);
+	assert_int_equal(open_fds(), base);
 }
 
 static void wrapper_list(void **state)
@@ -628,7 +717,7 @@ static void real_proc(void **state)
 	assert_true(self.pid > 0);
 	assert_true(self.start_time > 0);
 	assert_int_equal(self.uid, getuid());
-	assert_int_equal(identity_holder_alive("/proc", self.pid,
+	assert_int_equal(identity_holder_alive(NULL, "/proc", self.pid,
 					       self.start_time), 1);
 	print_message("    this test runs as %s (pid %d)\n", self.instance,
 		      (int)self.pid);
@@ -671,6 +760,8 @@ int main(void)
 		TREE_TEST(force_flag),
 		TREE_TEST(unreadable_environ_uses_the_tree),
 		TREE_TEST(holder_alive),
+		TREE_TEST(holder_alive_cache_follows_the_tree),
+		cmocka_unit_test(holder_alive_cache_real_exit),
 		cmocka_unit_test(wrapper_list),
 		cmocka_unit_test(label_validity),
 		cmocka_unit_test(hostname),
