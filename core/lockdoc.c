@@ -1126,27 +1126,31 @@ int lockdoc_take(struct lockdoc *doc, const char *resource,
 	return rc < 0 ? rc : refresh_problem(doc, (size_t)i);
 }
 
-int lockdoc_touch(struct lockdoc *doc, const char *resource, time_t timestamp)
+/* Set (value NULL: remove) one string field of resource's entry. */
+static int set_entry_string(struct lockdoc *doc, const char *resource,
+			    const char *key, const char *value)
 {
 	ssize_t i = find_first(doc, resource);
 	int rc;
 
 	if (i < 0)
 		return -ENOENT;
-	rc = set_time(doc->items[i], "timestamp", timestamp);
+	rc = set_string(doc->items[i], key, value);
 	return rc < 0 ? rc : refresh_problem(doc, (size_t)i);
+}
+
+int lockdoc_touch(struct lockdoc *doc, const char *resource, time_t timestamp)
+{
+	char text[ISOTIME_MAX];
+
+	isotime_format(timestamp, text);
+	return set_entry_string(doc, resource, "timestamp", text);
 }
 
 int lockdoc_set_note(struct lockdoc *doc, const char *resource,
 		     const char *note)
 {
-	ssize_t i = find_first(doc, resource);
-	int rc;
-
-	if (i < 0)
-		return -ENOENT;
-	rc = set_string(doc->items[i], "note", note);
-	return rc < 0 ? rc : refresh_problem(doc, (size_t)i);
+	return set_entry_string(doc, resource, "note", note);
 }
 
 void lockdoc_set_token_floor(struct lockdoc *doc, long long floor)
