@@ -75,7 +75,9 @@ struct model {
 	long long last_token;
 	time_t now;
 	bool alive[NCALLERS];
-	char host[NCALLERS][HOST_MAX_LEN + 1];	/* as stored: "" none */
+	/* as stored ("" none): every bad byte of a host name becomes
+	 * U+FFFD, three bytes, and the store does not cut it */
+	char host[NCALLERS][3 * HOST_MAX_LEN + 1];
 };
 
 enum mstate { M_ABSENT, M_MINE, M_LIVE, M_STALE };
