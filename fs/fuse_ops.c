@@ -137,7 +137,9 @@ static int find(const char *name, struct lock_view *v)
  * pause, or for longer than RENDER_HOLD_MAX in a row, gets the time of
  * day afresh, so ages never lag by more than that; so does every lock
  * once the wall clock is stepped (it then disagrees with the monotonic
- * one), so that a step shows at once. */
+ * one), so that a step shows at once, and a lock whose entry changed
+ * (renewed, taken over, edited by hand): its content changes anyway, and
+ * its age must count from the new timestamp at the time of day. */
 #define RENDER_SLOTS 16
 #define RENDER_GAP_NS 1000000000LL	/* a pause longer than this: afresh */
 #define RENDER_HOLD_MAX 2		/* seconds one instant is kept at most */
@@ -146,6 +148,8 @@ static struct render_slot {
 	char name[NAME_MAX + 1];
 	time_t now;			/* the instant rendered for */
 	long long first, last;		/* monotonic ns: chosen, last used */
+	time_t ts;			/* the entry rendered: its timestamp */
+	long long token;		/* and its token */
 } render_slots[RENDER_SLOTS];
 static unsigned render_next;
 
@@ -157,13 +161,14 @@ static long long monotonic_ns(void)
 	return (long long)t.tv_sec * 1000000000LL + t.tv_nsec;
 }
 
-static time_t render_time(const char *name)
+static struct render_slot *render_slot(const char *name, bool *fresh)
 {
 	long long mono = monotonic_ns();
 	time_t wall = time(NULL);
 	struct render_slot *s;
 	unsigned i;
 
+	*fresh = false;
 	for (i = 0; i < RENDER_SLOTS; i++) {
 		s = &render_slots[i];
 		if (strcmp(s->name, name) != 0)
@@ -172,7 +177,7 @@ static time_t render_time(const char *name)
 		    mono - s->first <= RENDER_HOLD_MAX * 1000000000LL &&
 		    wall >= s->now && wall - s->now <= RENDER_HOLD_MAX + 1) {
 			s->last = mono;
-			return s->now;
+			return s;
 		}
 		break;
 	}
@@ -181,7 +186,29 @@ static time_t render_time(const char *name)
 	snprintf(s->name, sizeof(s->name), "%s", name);
 	s->now = wall;
 	s->first = s->last = mono;
-	return s->now;
+	*fresh = true;
+	return s;
+}
+
+/* find() for the instant name's content is rendered for (above). */
+static int find_rendered(const char *name, struct lock_view *v)
+{
+	struct render_slot *s;
+	bool fresh;
+	int rc;
+
+	s = render_slot(name, &fresh);
+	rc = find_at(name, s->now, v);
+	if (rc == 0 && !fresh && (v->e.ts != s->ts || v->e.token != s->token)) {
+		s->now = time(NULL);
+		s->first = s->last = monotonic_ns();
+		rc = find_at(name, s->now, v);
+	}
+	if (rc == 0) {
+		s->ts = v->e.ts;
+		s->token = v->e.token;
+	}
+	return rc;
 }
 
 /* mtime is the lock's timestamp, as a reader of locks.json would see it;
@@ -241,7 +268,7 @@ static int lf_getattr(const char *path, struct stat *st,
 		return root_attr(st);
 	if (!name || !file_name_ok(name))
 		return -ENOENT;
-	rc = find_at(name, render_time(name), &v);
+	rc = find_rendered(name, &v);
 	if (rc < 0)
 		return rc;
 	/* The size is the exact length of what a read returns now. */
@@ -436,7 +463,7 @@ static int refresh_view(struct open_file *of, const char *name)
 
 	if (!name)
 		return -ENOENT;
-	rc = find_at(name, render_time(name), &v);
+	rc = find_rendered(name, &v);
 	if (rc < 0)
 		return rc;
 	json = lockops_view_json(&v, &len);
