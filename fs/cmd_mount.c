@@ -44,6 +44,7 @@
 #include <unistd.h>
 
 #include "commands.h"
+#include "error.h"
 #include "filestamp.h"
 #include "fuse_ops.h"
 #include "immutable.h"
@@ -339,14 +340,12 @@ static int mount_on(struct fuse *f, const char *mp)
 		fprintf(stderr, "lockfs: %s: %s\n", mp, strerror(errno));
 		return -1;
 	}
-	if (fchmod(dir, 0755) < 0) {
-		/* Not the owner: root may mount there all the same, and
-		 * fusermount3 explains it to anyone else. */
-	}
+	/* Fails when not the owner: root may mount there all the same, and
+	 * fusermount3 explains it to anyone else. */
+	lf_ignore_result(fchmod(dir, 0755));
 	rc = fuse_mount(f, mp);
-	if (fchmod(dir, 0555) < 0) {
-		/* As above: then it was never made writable. */
-	}
+	/* As above: if this fails, it was never made writable. */
+	lf_ignore_result(fchmod(dir, 0555));
 	close(dir);
 	return rc;
 }
@@ -414,9 +413,8 @@ static void signal_ready(void *arg)
 		dup2(null, STDERR_FILENO);
 		close(null);
 	}
-	if (write(fd, "", 1) < 0) {
-		/* The parent is gone: nobody is left to tell. */
-	}
+	/* Fails when the parent is gone: nobody is left to tell. */
+	lf_ignore_result(write(fd, "", 1));
 	close(fd);
 }
 
@@ -486,9 +484,9 @@ static int run_daemon(struct project *p, int pid_fd, int pipefd[2])
 	close(pipefd[0]);
 	setsid();
 	close_inherited(pid_fd, pipefd[1]);
-	if (chdir("/") < 0) {
-		/* Stays where it is; that only keeps the directory busy. */
-	}
+	/* If it fails, it stays where it is; that only keeps the directory
+	 * busy. */
+	lf_ignore_result(chdir("/"));
 	return serve(p, pid_fd, signal_ready, &pipefd[1]);
 }
 
