@@ -393,7 +393,8 @@ static int take(struct mcp_call *c, struct project *p,
 	end = after(&t0, wait);
 	/* Watch before the first attempt: a release in between still wakes. */
 	if (wait > 0) {
-		rc = waitchange_open(p->locks_dir, "locks.json", &w);
+		rc = waitchange_open(project_path(p, PROJECT_LOCKS_DIR),
+				     "locks.json", &w);
 		if (rc < 0)
 			return lf_error_set(err, -rc, "cannot wait: %s",
 					    strerror(-rc));
@@ -591,7 +592,7 @@ static cJSON *run_status(struct mcp_call *c, struct project *p)
 	}
 	reply_open(&r, c);
 	r.code = status_print_table(r.f, p, &list);
-	cJSON_AddStringToObject(r.data, "project", p->root);
+	cJSON_AddStringToObject(r.data, "project", project_root(p));
 	cJSON_AddNumberToObject(r.data, "stale_seconds", cfg->stale_seconds);
 	arr = cJSON_AddArrayToObject(r.data, "locks");
 	for (k = 0; k < list.n; k++) {
