@@ -80,7 +80,7 @@ static bool has_locks_dir(const char *root)
 	char path[PATH_MAX];
 	struct stat sb;
 
-	if (snprintf(path, sizeof(path), "%s/.locks", root) >= (int)sizeof(path))
+	if (project_path_at(root, PROJECT_LOCKS_DIR, path, NULL) < 0)
 		return false;
 	return stat(path, &sb) == 0 && S_ISDIR(sb.st_mode);
 }

@@ -260,7 +260,7 @@ static cJSON *open_project(struct mcp_call *c, enum cli_open_mode mode,
 			   struct project **out)
 {
 	const char *dir = arg_string(c, "project");
-	char root[PATH_MAX], msg[PATH_MAX + 200], locks[PATH_MAX + 8];
+	char root[PATH_MAX], msg[PATH_MAX + 200], locks[PATH_MAX];
 	struct lf_error err = { 0 };
 	struct stat sb;
 	bool has_locks;
@@ -271,8 +271,8 @@ static cJSON *open_project(struct mcp_call *c, enum cli_open_mode mode,
 	}
 	if (!dir)
 		snprintf(root, sizeof(root), "%s", c->srv->root);
-	snprintf(locks, sizeof(locks), "%s/.locks", strcmp(root, "/") ? root : "");
-	has_locks = stat(locks, &sb) == 0 && S_ISDIR(sb.st_mode);
+	has_locks = project_path_at(root, PROJECT_LOCKS_DIR, locks, NULL) == 0 &&
+		    stat(locks, &sb) == 0 && S_ISDIR(sb.st_mode);
 	/* Clients start servers in "/": never make that a project. */
 	if (!has_locks && (mode == CLI_CHANGE || strcmp(root, "/") == 0)) {
 		snprintf(msg, sizeof(msg), "%s is not a lockfs project (no "
