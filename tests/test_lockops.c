@@ -253,9 +253,11 @@ static void test_names_are_checked(void **state)
 	lock_list_free(&list);
 }
 
-static void write_store(struct fixture *f, const char *text)
+/* Replace one of the project's files with text. */
+static void write_file(const struct fixture *f, enum project_file which,
+		       const char *text)
 {
-	FILE *fp = fopen(project_path(f->p, PROJECT_STORE), "w");
+	FILE *fp = fopen(project_path(f->p, which), "w");
 
 	assert_non_null(fp);
 	fputs(text, fp);
@@ -267,11 +269,8 @@ static void test_config_extends_names(void **state)
 	struct fixture *f = *state;
 	struct lf_error err = { 0 };
 	struct lock_outcome o;
-	FILE *fp = fopen(project_path(f->p, PROJECT_CONFIG), "w");
 
-	assert_non_null(fp);
-	fputs("resource = ImageRegistry_Chapter_[0-9][0-9]\nstale_seconds = 60\n", fp);
-	assert_int_equal(fclose(fp), 0);
+	write_file(f, PROJECT_CONFIG, "resource = ImageRegistry_Chapter_[0-9][0-9]\nstale_seconds = 60\n");
 	assert_int_equal(req1(f, &f->a, REQ_CREATE, "ImageRegistry_Chapter_07", T0, &o, &err), 0);
 	assert_int_equal(find(f, "ImageRegistry_Chapter_07", T0 + 60).stale, STALE_AGE);
 	assert_int_equal(req1(f, &f->a, REQ_CREATE, "Chapter_07", T0, &o, &err), 0);
@@ -297,18 +296,12 @@ static void test_bad_config_is_reported_not_ignored(void **state)
 	const struct lf_config *cfg;
 	struct lock_outcome o;
 	struct lock_list list;
-	FILE *fp = fopen(project_path(f->p, PROJECT_CONFIG), "w");
 
-	assert_non_null(fp);
-	fputs("stale_seconds = 60\n", fp);
-	assert_int_equal(fclose(fp), 0);
+	write_file(f, PROJECT_CONFIG, "stale_seconds = 60\n");
 	assert_int_equal(req1(f, &f->a, REQ_CREATE, "Chapter_01", T0, &o, NULL), 0);
 	project_set_config_report(f->p, count_report);
 	reports = 0;
-	fp = fopen(project_path(f->p, PROJECT_CONFIG), "w");
-	assert_non_null(fp);
-	fputs("stale_secnds = 60\n", fp);
-	assert_int_equal(fclose(fp), 0);
+	write_file(f, PROJECT_CONFIG, "stale_secnds = 60\n");
 	assert_int_equal(req1(f, &f->a, REQ_CREATE, "Chapter_02", T0, &o, &err), -EINVAL);
 	assert_non_null(strstr(err.msg, "line 1"));
 	assert_int_equal(reports, 1);
@@ -332,10 +325,7 @@ static void test_bad_config_is_reported_not_ignored(void **state)
 	assert_int_equal(project_config_read(f->p, &cfg, &broken, NULL), 0);
 	assert_int_equal(broken.code, 0);
 	/* and a project opened on a bad config opens, then reports it */
-	fp = fopen(project_path(f->p, PROJECT_CONFIG), "w");
-	assert_non_null(fp);
-	fputs("durability = maybe\n", fp);
-	assert_int_equal(fclose(fp), 0);
+	write_file(f, PROJECT_CONFIG, "durability = maybe\n");
 	project_close(f->p);
 	assert_int_equal(project_open(f->dir, false, &f->p, NULL), 0);
 	assert_int_equal(req1(f, &f->a, REQ_CREATE, "Chapter_03", T0, &o, NULL), -EINVAL);
@@ -354,15 +344,11 @@ static void test_bad_config_is_reported_not_ignored(void **state)
 static void test_config_report_hears_a_break_at_once(void **state)
 {
 	struct fixture *f = *state;
-	FILE *fp;
 
 	reports = 0;
 	project_set_config_report(f->p, count_report);
 	assert_int_equal(reports, 0);
-	fp = fopen(project_path(f->p, PROJECT_CONFIG), "w");
-	assert_non_null(fp);
-	fputs("stale_secnds = 60\n", fp);
-	assert_int_equal(fclose(fp), 0);
+	write_file(f, PROJECT_CONFIG, "stale_secnds = 60\n");
 	project_close(f->p);
 	assert_int_equal(project_open(f->dir, false, &f->p, NULL), 0);
 	assert_int_equal(reports, 0);
@@ -423,7 +409,7 @@ static void test_foreign_entries_and_duplicates(void **state)
 	char text[4096];
 	size_t n;
 
-	write_store(f, "{\"schema\": \"proposal\", \"locks\": ["
+	write_file(f, PROJECT_STORE, "{\"schema\": \"proposal\", \"locks\": ["
 		    "{\"resource\":\"Chapter_01\",\"timestamp\":\"2026-11-27T10:00:00Z\",\"instance\":\"Desktop-1\",\"why\":\"x\"},"
 		    "{\"resource\":\"Odd name\",\"timestamp\":\"2026-11-27T10:00:00Z\",\"instance\":\"Desktop-1\"},"
 		    "{\"resource\":\"Chapter_01\",\"timestamp\":\"2026-11-27T10:01:00Z\",\"instance\":\"CLI-a\"},"
@@ -466,7 +452,7 @@ static void test_renewal_gives_hand_written_entries_a_token(void **state)
 	struct fixture *f = *state;
 	struct lock_outcome o;
 
-	write_store(f, "{\"locks\": [{\"resource\":\"Chapter_04\","
+	write_file(f, PROJECT_STORE, "{\"locks\": [{\"resource\":\"Chapter_04\","
 		    "\"timestamp\":\"2026-11-27T10:00:00Z\",\"instance\":\"CLI-a\"}],"
 		    "\"last_token\": 9}");
 	assert_int_equal(req1(f, &f->a, REQ_CREATE, "Chapter_04", T0, &o, NULL), 0);
@@ -510,7 +496,7 @@ static void test_malformed_store_is_untouched(void **state)
 	FILE *fp;
 	size_t n;
 
-	write_store(f, broken);
+	write_file(f, PROJECT_STORE, broken);
 	assert_int_equal(req1(f, &f->a, REQ_CREATE, "Chapter_02", T0, &o, &err), -EIO);
 	assert_non_null(strstr(err.msg, "byte"));
 	assert_int_equal(lockops_list(f->p, T0, &list, &err), -EIO);
@@ -573,7 +559,7 @@ static void test_tokens_survive_a_hand_rewrite(void **state)
 	assert_int_equal(req1(f, &f->a, REQ_CREATE, "Chapter_07", T0, &o, NULL), 0);
 	t = o.token;
 	assert_int_equal(t, 2);
-	write_store(f, "{\"locks\": [{\"resource\":\"Chapter_01\","
+	write_file(f, PROJECT_STORE, "{\"locks\": [{\"resource\":\"Chapter_01\","
 		    "\"timestamp\":\"2026-11-27T10:00:00Z\",\"instance\":\"CLI-h\"}]}");
 	assert_int_equal(req1(f, &f->b, REQ_CREATE, "Chapter_07", T0, &o, NULL), 0);
 	assert_int_equal(o.token, t + 1);
