@@ -21,6 +21,7 @@
 #include "eventlog.h"
 #include "hash.h"
 #include "names.h"
+#include "project_impl.h"
 #include "text.h"
 
 /* ---- looking at entries ---- */

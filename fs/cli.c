@@ -80,7 +80,7 @@ static bool has_locks_dir(const char *root)
 	char path[PATH_MAX];
 	struct stat sb;
 
-	if (snprintf(path, sizeof(path), "%s/.locks", root) >= (int)sizeof(path))
+	if (project_path_at(root, PROJECT_LOCKS_DIR, path, NULL) < 0)
 		return false;
 	return stat(path, &sb) == 0 && S_ISDIR(sb.st_mode);
 }
@@ -89,10 +89,11 @@ static bool has_locks_dir(const char *root)
  * side effect of `release` would turn any directory into a project. */
 static int require_locks_dir(const char *cmd, const struct project *p)
 {
-	if (has_locks_dir(p->root))
+	if (has_locks_dir(project_root(p)))
 		return EXIT_OK;
 	cli_error(cmd, "%s is not a lockfs project (no .locks/ here or above); "
-		  "'lockfs init' or 'lockfs acquire' sets one up", p->root);
+		  "'lockfs init' or 'lockfs acquire' sets one up",
+		  project_root(p));
 	return EXIT_STORE;
 }
 
@@ -116,10 +117,10 @@ int cli_open(const char *cmd, const char *root, enum cli_open_mode mode,
 	if (!existed && mode == CLI_READ)
 		cli_error(cmd, "%s is not a lockfs project (no .locks/ here or "
 			  "above): nothing is locked here; 'lockfs init' sets "
-			  "one up", (*out)->root);
+			  "one up", project_root(*out));
 	if (!existed && mode == CLI_CREATE)
 		cli_error(cmd, "no lockfs project here or above: created one "
-			  "in %s", (*out)->locks_dir);
+			  "in %s", project_path(*out, PROJECT_LOCKS_DIR));
 	if (mode != CLI_CHANGE)
 		return EXIT_OK;
 	code = require_locks_dir(cmd, *out);
@@ -135,7 +136,7 @@ int cli_caller(const char *cmd, struct project *p, struct holder *out)
 	struct lf_error err = { 0 };
 	int rc;
 
-	rc = identity_resolve(p->proc_root, getpid(), out, &err);
+	rc = identity_resolve(project_proc_root(p), getpid(), out, &err);
 	if (rc == 0)
 		return EXIT_OK;
 	cli_error(cmd, "cannot tell which instance is asking: %s", err.msg);
@@ -390,7 +391,8 @@ int cli_take(const struct cli_take *t)
 	/* Watch before the first attempt, so that a release between the
 	 * attempt and the sleep still wakes us. */
 	if (t->wait > 0) {
-		rc = waitchange_open(t->p->locks_dir, "locks.json", &w);
+		rc = waitchange_open(project_path(t->p, PROJECT_LOCKS_DIR),
+				     "locks.json", &w);
 		if (rc < 0) {
 			cli_error(t->cmd, "cannot wait: %s", strerror(-rc));
 			return EXIT_STORE;

@@ -188,7 +188,7 @@ static int session_caller(struct project *p, const cJSON *payload,
 	struct lf_error err = { 0 };
 	int rc;
 
-	rc = identity_resolve(p->proc_root, getpid(), out, &err);
+	rc = identity_resolve(project_proc_root(p), getpid(), out, &err);
 	if (rc < 0) {
 		cli_error(cmd, "cannot tell which instance is asking: %s",
 			  err.msg);

@@ -162,12 +162,13 @@ int cmd_init(const char *root, int argc, char **argv)
 	code = cli_open(cmd, root, CLI_SETUP, &p);
 	if (code != EXIT_OK)
 		return code;
-	printf("lockfs project at %s (store %s)\n", p->root, p->store_path);
-	code = update_gitignore(cmd, p->root);
+	printf("lockfs project at %s (store %s)\n", project_root(p),
+	       project_path(p, PROJECT_STORE));
+	code = update_gitignore(cmd, project_root(p));
 	if (code == EXIT_OK && claude)
-		code = init_agent_hooks(cmd, p->root, AGENT_CLAUDE);
+		code = init_agent_hooks(cmd, project_root(p), AGENT_CLAUDE);
 	if (code == EXIT_OK && codex)
-		code = init_agent_hooks(cmd, p->root, AGENT_CODEX);
+		code = init_agent_hooks(cmd, project_root(p), AGENT_CODEX);
 	project_close(p);
 	return code;
 }

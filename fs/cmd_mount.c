@@ -44,6 +44,7 @@
 #include <unistd.h>
 
 #include "commands.h"
+#include "error.h"
 #include "filestamp.h"
 #include "fuse_ops.h"
 #include "immutable.h"
@@ -110,7 +111,7 @@ static int parse_args(int argc, char **argv, const char *usage,
 }
 
 /* DIR on the command line names the project exactly, like -C. */
-static int project_root(const char *root, const char *dir, char *out)
+static int chosen_root(const char *root, const char *dir, char *out)
 {
 	if (!dir) {
 		snprintf(out, PATH_MAX, "%s", root);
@@ -287,36 +288,36 @@ static int seal_bare(const char *mp)
  * code of what is in the way. */
 static int prepare(const struct project *p, int *pid_fd)
 {
+	const char *mp = project_path(p, PROJECT_MOUNTPOINT);
+	const char *pid_path = project_path(p, PROJECT_PID);
 	pid_t other = 0;
 	int fd, rc = EXIT_STORE;
 
-	fd = claim_pid_file(p->pid_path, &other);
+	fd = claim_pid_file(pid_path, &other);
 	if (fd == -EBUSY && other > 0) {
 		fprintf(stderr, "lockfs: %s is already mounted by pid %d\n",
-			p->mountpoint, (int)other);
+			mp, (int)other);
 		return EXIT_HELD;
 	}
 	if (fd == -EBUSY) {
-		fprintf(stderr, "lockfs: another lockfs is mounting %s\n",
-			p->mountpoint);
+		fprintf(stderr, "lockfs: another lockfs is mounting %s\n", mp);
 		return EXIT_HELD;
 	}
 	if (fd < 0) {
-		fprintf(stderr, "lockfs: %s: %s\n", p->pid_path, strerror(-fd));
+		fprintf(stderr, "lockfs: %s: %s\n", pid_path, strerror(-fd));
 		return EXIT_STORE;
 	}
-	if (clear_dead_mount(p->mountpoint) < 0)
+	if (clear_dead_mount(mp) < 0)
 		goto fail;
-	if (is_mount_point(p->mountpoint)) {
+	if (is_mount_point(mp)) {
 		fprintf(stderr, "lockfs: something else is mounted at %s; unmount it first (fusermount3 -u %s)\n",
-			p->mountpoint, p->mountpoint);
+			mp, mp);
 		rc = EXIT_HELD;
 		goto fail;
 	}
-	rc = seal_bare(p->mountpoint);
+	rc = seal_bare(mp);
 	if (rc < 0) {
-		fprintf(stderr, "lockfs: %s: %s\n", p->mountpoint,
-			strerror(-rc));
+		fprintf(stderr, "lockfs: %s: %s\n", mp, strerror(-rc));
 		rc = EXIT_STORE;
 		goto fail;
 	}
@@ -339,14 +340,12 @@ static int mount_on(struct fuse *f, const char *mp)
 		fprintf(stderr, "lockfs: %s: %s\n", mp, strerror(errno));
 		return -1;
 	}
-	if (fchmod(dir, 0755) < 0) {
-		/* Not the owner: root may mount there all the same, and
-		 * fusermount3 explains it to anyone else. */
-	}
+	/* Fails when not the owner: root may mount there all the same, and
+	 * fusermount3 explains it to anyone else. */
+	lf_ignore_result(fchmod(dir, 0755));
 	rc = fuse_mount(f, mp);
-	if (fchmod(dir, 0555) < 0) {
-		/* As above: then it was never made writable. */
-	}
+	/* As above: if this fails, it was never made writable. */
+	lf_ignore_result(fchmod(dir, 0555));
 	close(dir);
 	return rc;
 }
@@ -371,7 +370,8 @@ static int serve(struct project *p, int pid_fd, void (*on_ready)(void *),
 
 	e = write_pid(pid_fd);
 	if (e < 0) {
-		fprintf(stderr, "lockfs: %s: %s\n", p->pid_path, strerror(-e));
+		fprintf(stderr, "lockfs: %s: %s\n", project_path(p, PROJECT_PID),
+			strerror(-e));
 		goto out;
 	}
 	f = fuse_new(&args, lockfs_fuse_operations(), sizeof(struct fuse_operations),
@@ -387,7 +387,7 @@ static int serve(struct project *p, int pid_fd, void (*on_ready)(void *),
 	signal(SIGINT, SIG_DFL);
 	if (fuse_set_signal_handlers(se) != 0)
 		goto destroy;
-	if (mount_on(f, p->mountpoint) == 0) {
+	if (mount_on(f, project_path(p, PROJECT_MOUNTPOINT)) == 0) {
 		/* Positive: the signal that stopped the loop. */
 		rc = fuse_loop(f) < 0 ? EXIT_STORE : EXIT_OK;
 		fuse_unmount(f);
@@ -397,7 +397,7 @@ destroy:
 	fuse_destroy(f);
 out:
 	fuse_opt_free_args(&args);
-	unlink(p->pid_path);
+	unlink(project_path(p, PROJECT_PID));
 	close(pid_fd);
 	return rc;
 }
@@ -414,9 +414,8 @@ static void signal_ready(void *arg)
 		dup2(null, STDERR_FILENO);
 		close(null);
 	}
-	if (write(fd, "", 1) < 0) {
-		/* The parent is gone: nobody is left to tell. */
-	}
+	/* Fails when the parent is gone: nobody is left to tell. */
+	lf_ignore_result(write(fd, "", 1));
 	close(fd);
 }
 
@@ -443,12 +442,14 @@ static void close_inherited(int keep_a, int keep_b)
 /* The daemon has answered: check that the mount point now shows it. */
 static int check_mounted(const struct project *p)
 {
+	const char *path = project_path(p, PROJECT_MOUNTPOINT);
 	struct stat mp, dir;
 
-	if (stat(p->mountpoint, &mp) == 0 && stat(p->locks_dir, &dir) == 0 &&
+	if (stat(path, &mp) == 0 &&
+	    stat(project_path(p, PROJECT_LOCKS_DIR), &dir) == 0 &&
 	    mp.st_dev != dir.st_dev)
 		return EXIT_OK;
-	fprintf(stderr, "lockfs: %s: the mount does not show\n", p->mountpoint);
+	fprintf(stderr, "lockfs: %s: the mount does not show\n", path);
 	return EXIT_STORE;
 }
 
@@ -464,7 +465,8 @@ static int wait_ready(const struct project *p, int fd, pid_t child)
 	while (n < 0 && errno == EINTR);
 	if (n == 0) {
 		fprintf(stderr, "lockfs: the daemon (pid %d) did not mount %s within %d s; stopping it\n",
-			(int)child, p->mountpoint, READY_TIMEOUT_MS / 1000);
+			(int)child, project_path(p, PROJECT_MOUNTPOINT),
+			READY_TIMEOUT_MS / 1000);
 		kill(child, SIGTERM);
 		return EXIT_STORE;
 	}
@@ -486,9 +488,9 @@ static int run_daemon(struct project *p, int pid_fd, int pipefd[2])
 	close(pipefd[0]);
 	setsid();
 	close_inherited(pid_fd, pipefd[1]);
-	if (chdir("/") < 0) {
-		/* Stays where it is; that only keeps the directory busy. */
-	}
+	/* If it fails, it stays where it is; that only keeps the directory
+	 * busy. */
+	lf_ignore_result(chdir("/"));
 	return serve(p, pid_fd, signal_ready, &pipefd[1]);
 }
 
@@ -535,17 +537,18 @@ static void ensure_std_fds(void)
 static void log_config(const struct project *p, const char *msg)
 {
 	if (!msg) {
-		syslog(LOG_NOTICE, "%s: .locks/config is good again", p->root);
+		syslog(LOG_NOTICE, "%s: .locks/config is good again",
+		       project_root(p));
 		fprintf(stderr, "lockfs: %s: .locks/config is good again\n",
-			p->root);
+			project_root(p));
 		return;
 	}
 	syslog(LOG_WARNING, "%s: .locks/config is broken (%s): reads go on "
 	       "with the last good settings, changes are refused until it is "
-	       "fixed", p->root, msg);
+	       "fixed", project_root(p), msg);
 	fprintf(stderr, "lockfs: %s: .locks/config is broken (%s): reads go "
 		"on with the last good settings, changes are refused until it "
-		"is fixed\n", p->root, msg);
+		"is fixed\n", project_root(p), msg);
 }
 
 int cmd_mount(const char *root, int argc, char **argv)
@@ -560,7 +563,7 @@ int cmd_mount(const char *root, int argc, char **argv)
 	rc = parse_args(argc, argv, mount_usage, true, &foreground, &dir);
 	if (rc >= 0)
 		return rc;
-	rc = project_root(root, dir, dir_root);
+	rc = chosen_root(root, dir, dir_root);
 	if (rc != 0)
 		return rc;
 	ensure_std_fds();
@@ -568,9 +571,7 @@ int cmd_mount(const char *root, int argc, char **argv)
 		fprintf(stderr, "lockfs: %s\n", err.msg);
 		return EXIT_STORE;
 	}
-	p->config_report = log_config;
-	if (p->config_error.code)
-		log_config(p, p->config_error.msg);
+	project_set_config_report(p, log_config);
 	rc = prepare(p, &pid_fd);
 	if (rc == EXIT_OK)
 		rc = foreground ? serve(p, pid_fd, NULL, NULL)
@@ -627,18 +628,22 @@ static int unmount(const char *mp)
 }
 
 /* Unmount the project at dir_root and wait for its daemon.  The mount
- * point and pid file are found from the root alone: unmounting must work
- * even when the project's config no longer parses.  quiet: nothing
- * mounted is not worth a message (deinit). */
+ * point and pid file are found from the root alone (project_path_at):
+ * unmounting must work even when the project's config no longer parses.
+ * quiet: nothing mounted is not worth a message (deinit). */
 static int umount_project(const char *dir_root, bool quiet)
 {
-	char mp[PATH_MAX + 16], pid_path[PATH_MAX + 24];
+	char mp[PATH_MAX], pid_path[PATH_MAX];
+	struct lf_error err = { 0 };
 	bool mounted;
 	pid_t pid;
 	int rc, running;
 
-	snprintf(mp, sizeof(mp), "%s/.locks/fs", dir_root);
-	snprintf(pid_path, sizeof(pid_path), "%s/.locks/mount.pid", dir_root);
+	if (project_path_at(dir_root, PROJECT_MOUNTPOINT, mp, &err) < 0 ||
+	    project_path_at(dir_root, PROJECT_PID, pid_path, &err) < 0) {
+		fprintf(stderr, "lockfs: %s\n", err.msg);
+		return EXIT_STORE;
+	}
 	running = daemon_running(pid_path, &pid);
 	mounted = is_mount_point(mp);
 	if (!mounted && !running) {
@@ -677,7 +682,7 @@ int cmd_umount(const char *root, int argc, char **argv)
 	rc = parse_args(argc, argv, umount_usage, false, &unused, &dir);
 	if (rc >= 0)
 		return rc;
-	rc = project_root(root, dir, dir_root);
+	rc = chosen_root(root, dir, dir_root);
 	if (rc != 0)
 		return rc;
 	return umount_project(dir_root, false);
@@ -782,7 +787,7 @@ static int parse_deinit(int argc, char **argv, bool *force, const char **dir)
 
 int cmd_deinit(const char *root, int argc, char **argv)
 {
-	char dir_root[PATH_MAX], locks[PATH_MAX + 8], mp[PATH_MAX + 16];
+	char dir_root[PATH_MAX], locks[PATH_MAX], mp[PATH_MAX];
 	struct lf_error err = { 0 };
 	const char *dir = NULL;
 	bool force = false;
@@ -792,11 +797,14 @@ int cmd_deinit(const char *root, int argc, char **argv)
 	rc = parse_deinit(argc, argv, &force, &dir);
 	if (rc >= 0)
 		return rc;
-	rc = project_root(root, dir, dir_root);
+	rc = chosen_root(root, dir, dir_root);
 	if (rc != 0)
 		return rc;
-	snprintf(locks, sizeof(locks), "%s/.locks", dir_root);
-	snprintf(mp, sizeof(mp), "%s/.locks/fs", dir_root);
+	if (project_path_at(dir_root, PROJECT_LOCKS_DIR, locks, &err) < 0 ||
+	    project_path_at(dir_root, PROJECT_MOUNTPOINT, mp, &err) < 0) {
+		fprintf(stderr, "lockfs: deinit: %s\n", err.msg);
+		return EXIT_STORE;
+	}
 	if (lstat(locks, &sb) < 0 || !S_ISDIR(sb.st_mode)) {
 		fprintf(stderr, "lockfs: deinit: no .locks/ in %s\n", dir_root);
 		return EXIT_USAGE;

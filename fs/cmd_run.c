@@ -110,7 +110,7 @@ static int hold_as_guard(struct run *r)
 	struct proc_stat st;
 	int rc;
 
-	rc = procfs_read_stat(r->p->proc_root, r->guard.pid, &st);
+	rc = procfs_read_stat(project_proc_root(r->p), r->guard.pid, &st);
 	if (rc < 0) {
 		cli_error(r->cmd, "cannot read /proc/%d/stat: %s",
 			  (int)r->guard.pid, strerror(-rc));

@@ -91,7 +91,7 @@ static int resolve_caller(struct holder *who)
 {
 	struct lf_error err = { 0 };
 
-	return identity_resolve(mount_ctx()->p->proc_root,
+	return identity_resolve(project_proc_root(mount_ctx()->p),
 				fuse_get_context()->pid, who, &err);
 }
 
@@ -244,7 +244,7 @@ static int root_attr(struct stat *st)
 	st->st_nlink = 2;
 	st->st_uid = ctx->uid;
 	st->st_gid = ctx->gid;
-	if (stat(ctx->p->store_path, &store) == 0) {
+	if (stat(project_path(ctx->p, PROJECT_STORE), &store) == 0) {
 		st->st_mtim = store.st_mtim;
 	} else {
 		st->st_mtim.tv_sec = ctx->started;
