@@ -1,4 +1,4 @@
-/* cmd_clear.c - `lockfs clear [--stale]`: the proposal's "Clear All Locks"
+/* cmd_clear.c - `lockfs clear [--stale]`: remove all locks, the
  * recovery command, or only the stale locks.
  *
  * One lockops_clear() transaction; core records it in the event log with
@@ -15,8 +15,8 @@ static const char clear_usage[] = "usage: lockfs clear [--stale]\n";
 static const char clear_help[] =
 	"usage: lockfs clear [--stale]\n"
 	"\n"
-	"Remove every lock of the project, whoever holds it (the proposal's\n"
-	"\"Clear All Locks\", for recovery), or with --stale only the stale ones.\n"
+	"Remove every lock of the project, whoever holds it (\"Clear All\n"
+	"Locks\", for recovery), or with --stale only the stale ones.\n"
 	"Recorded in .locks/events.log.\n"
 	"\n"
 	"  -s, --stale       only locks that are stale\n"

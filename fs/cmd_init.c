@@ -1,9 +1,8 @@
 /* cmd_init.c - `lockfs init`: set a book project up for lockfs.
  *
  * Creates .locks/ with an empty store and the bare mount point (core's
- * project_open), and adds ".locks/" to the project's .gitignore, the
- * proposal's unchecked "Add .locks/ to .gitignore" item: lock state is per
- * machine and must never be committed.  --claude and --codex also install
+ * project_open), and adds ".locks/" to the project's .gitignore: lock
+ * state is per machine and must never be committed.  --claude and --codex also install
  * lockfs's edit hooks in the agents' project settings (init_agents.h).
  * Running it again changes nothing.
  */

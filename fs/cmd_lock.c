@@ -1,5 +1,5 @@
 /* cmd_lock.c - `lockfs acquire`, `lockfs release` and `lockfs renew`: the
- * proposal's lock operations for agents that have no mount (or prefer a
+ * lock operations for agents that have no mount (or prefer a
  * command with exit codes to touch/rm).
  *
  * Each is one lockops_request(): REQ_CREATE, REQ_UNLINK, REQ_OPEN_WRITE,
@@ -27,9 +27,9 @@ static const char acquire_help[] =
 	"  -w, --wait SECS   if another instance holds one of them, wait up to\n"
 	"                    SECS seconds (fractions allowed) for it to be\n"
 	"                    released; woken by the release itself\n"
-	"  -f, --force       take over locks held by others (stale ones: the\n"
-	"                    proposal's \"override stale lock\"; live ones: \"not\n"
-	"                    recommended\"); same as LOCKFS_FORCE=1\n"
+	"  -f, --force       take over locks held by others (stale ones: an\n"
+	"                    override; live ones: not recommended); same as\n"
+	"                    LOCKFS_FORCE=1\n"
 	"  -n, --note TEXT   a one-line note shown by 'lockfs status': at most\n"
 	"                    200 bytes (cut before a character); control\n"
 	"                    characters become spaces and bytes that are not\n"

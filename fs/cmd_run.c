@@ -1,8 +1,8 @@
 /* cmd_run.c - `lockfs run [--wait SECS] RESOURCE... -- COMMAND...`: hold
  * locks exactly as long as a command runs.
  *
- * The proposal asks every prompt to "release locks even if the operation
- * fails" with a try/finally; this is that finally, outside the agent.
+ * An agent must release its locks even when its work fails; this is the
+ * try/finally that does it, outside the agent.
  * `lockfs run` takes the locks (all or none, cli_take), runs COMMAND as its
  * child (execvp, no shell), renews the locks every third of the stale
  * timeout, passes SIGTERM, SIGINT and SIGHUP on to the child, and releases

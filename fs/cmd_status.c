@@ -1,5 +1,5 @@
-/* cmd_status.c - `lockfs status [--json]`: the proposal's "Active Locks"
- * dashboard (its Prompt 10), for a person or for a program.
+/* cmd_status.c - `lockfs status [--json]`: the "Active Locks"
+ * dashboard (who holds what, since when), for a person or for a program.
  *
  * One consistent read (lockops_list) gives every entry with its staleness,
  * age and oddities already worked out by core; this file lays them out as
