@@ -459,10 +459,10 @@ static void report(const struct guarded *g, const struct lock_outcome *o,
 				     "'lockfs acquire --force' overrides it "
 				     "(ask the user first)");
 		cli_safe(path, sizeof(path), g->path[k]);
-		fprintf(stderr, "lockfs: editing %s needs the lock %s. %s. "
-			"Do not edit it now: work on something else, wait for "
-			"it ('lockfs acquire --wait 600 %s'), or ask the user.\n",
-			path, g->names[k], msg, g->names[k]);
+		cli_error(cmd, "editing %s needs the lock %s. %s. Do not edit "
+			  "it now: work on something else, wait for it "
+			  "('lockfs acquire --wait 600 %s'), or ask the user.",
+			  path, g->names[k], msg, g->names[k]);
 	}
 }
 

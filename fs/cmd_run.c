@@ -113,13 +113,25 @@ static int stale_interval(struct run *r)
 	return EXIT_OK;
 }
 
+/* Lock k is another's now, so the command's work under it is no longer
+ * protected: mark it, and say so (what: when it was found out). */
+static void lose(struct run *r, size_t k, const struct lock_outcome *o,
+		 const char *what)
+{
+	char msg[1024];
+
+	r->lost[k] = true;
+	cli_describe_refusal(msg, sizeof(msg), r->req.names[k], o, time(NULL),
+			     "");
+	cli_error(r->req.cmd, "%s: %s", what, msg);
+}
+
 /* One resource at a time: a renewal is all or nothing, and one lock that
  * was taken over must not keep the others from being renewed. */
 static void renew_all(struct run *r)
 {
 	struct lock_outcome o;
 	struct lf_error err = { 0 };
-	char msg[1024];
 	size_t k;
 	int rc;
 
@@ -137,11 +149,7 @@ static void renew_all(struct run *r)
 				  r->req.names[k], err.msg);
 			continue;
 		}
-		r->lost[k] = true;
-		cli_describe_refusal(msg, sizeof(msg), r->req.names[k], &o,
-				     time(NULL), "");
-		cli_error(r->req.cmd, "lost the lock while the command runs: %s",
-			  msg);
+		lose(r, k, &o, "lost the lock while the command runs");
 	}
 }
 
@@ -199,7 +207,8 @@ static int supervise(struct run *r, const sigset_t *set, int *status)
 			return rc;
 	}
 	/* sigtimedwait() itself failed: still wait, then release. */
-	cli_error(r->req.cmd, "sigtimedwait: %s; no more renewals", strerror(errno));
+	cli_error(r->req.cmd, "sigtimedwait: %s; no more renewals",
+		  strerror(errno));
 	return run_guard_wait(&r->guard, true, status);
 }
 
@@ -209,7 +218,6 @@ static void release_ours(struct run *r)
 {
 	struct lock_outcome o;
 	struct lf_error err = { 0 };
-	char msg[1024];
 	size_t k;
 	int rc;
 
@@ -220,15 +228,12 @@ static void release_ours(struct run *r)
 					   time(NULL), &o, &err);
 		if (rc == -ENOENT)
 			continue;	/* the command released it itself */
-		if (rc == -EEXIST) {
-			r->lost[k] = true;
-			cli_describe_refusal(msg, sizeof(msg), r->req.names[k], &o,
-					     time(NULL), "");
-			cli_error(r->req.cmd, "lost the lock while the command ran; not releasing it: %s",
-				  msg);
-		} else if (rc < 0)
-			cli_error(r->req.cmd, "cannot release %s: %s", r->req.names[k],
-				  err.msg);
+		if (rc == -EEXIST)
+			lose(r, k, &o, "lost the lock while the command ran; "
+			     "not releasing it");
+		else if (rc < 0)
+			cli_error(r->req.cmd, "cannot release %s: %s",
+				  r->req.names[k], err.msg);
 	}
 }
 
