@@ -137,22 +137,18 @@ static int store_value(const struct cli_command *c,
 		       const struct cli_option *opts,
 		       const struct cli_option *o, char *arg)
 {
-	switch (o->kind) {
-	case CLI_OPT_FLAG:
+	if (o->kind == CLI_OPT_FLAG) {
 		*(bool *)o->dest = true;
 		return CLI_GO;
-	case CLI_OPT_STRING:
+	}
+	if (o->kind == CLI_OPT_STRING) {
 		*(const char **)o->dest = arg;
 		return CLI_GO;
-	case CLI_OPT_SECONDS:
-		if (cli_parse_seconds(arg, o->dest) == 0)
-			return CLI_GO;
-		return cli_usage_error(c, opts, "--%s takes a number of "
-				       "seconds (0 to %.0f), not \"%s\"",
-				       o->name, CLI_WAIT_MAX, arg);
 	}
-	return cli_usage_error(c, opts, "--%s: unknown kind of option",
-			       o->name);
+	if (cli_parse_seconds(arg, o->dest) == 0)
+		return CLI_GO;
+	return cli_usage_error(c, opts, "--%s takes a number of seconds (0 to "
+			       "%.0f), not \"%s\"", o->name, CLI_WAIT_MAX, arg);
 }
 
 int cli_parse(const struct cli_command *c, const struct cli_option *opts,
