@@ -117,7 +117,7 @@ static int make_dir(const char *path, mode_t mode, bool must_be_dir,
 	return 0;
 }
 
-/* An empty store in the proposal's shape, so hand-editing agents find the
+/* An empty store, {"locks": []}, so hand-editing agents find the
  * file they expect.  O_EXCL: never clobber one that appeared meanwhile. */
 static int make_store(const char *path, struct lf_error *err)
 {

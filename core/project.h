@@ -1,7 +1,7 @@
 /* project.h - one book project: where its lock files live, opened once.
  *
  *   <root>/.locks/              created by project_open(create=true)
- *   <root>/.locks/locks.json    the store (the proposal's format)
+ *   <root>/.locks/locks.json    the store (the hand-editable format)
  *   <root>/.locks/locks.lock    sidecar file that transactions flock
  *   <root>/.locks/last_token    the fencing token's high-water mark
  *   <root>/.locks/config        settings and names (config.h), optional

@@ -1,5 +1,5 @@
 /* fuse_ops.c - the lock file system: one FUSE handler per operation
- * (SPEC section 6), in the style of libfuse's example/hello.c.
+ * (the mounted view), in the style of libfuse's example/hello.c.
  *
  * A file in the mount's root is a lock.  Each handler turns one system
  * call into one core operation (lockops.h) and returns its -errno:

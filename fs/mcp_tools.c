@@ -672,8 +672,8 @@ static const struct mcp_tool tools[] = {
 	  "live or stale and why, token, note.",
 	  true, false, run_status, CLI_READ, { { 0 } } },
 	{ "lock_clear", "Clear locks",
-	  "Remove every lock of the project, or only the stale ones (the "
-	  "proposal's \"clear all locks\"; recorded in the event log).  Ask "
+	  "Remove every lock of the project, or only the stale ones (for "
+	  "recovery; recorded in the event log).  Ask "
 	  "the user before clearing live locks.",
 	  false, true, run_clear, CLI_CHANGE, {
 		{ "stale_only", P_BOOL, false,

@@ -1,5 +1,5 @@
 /* test_lockops.c - the lock operations on a real project directory: the
- * SPEC section 5 table end to end, all-or-nothing, tokens, notes, clear,
+ * policy table end to end, all-or-nothing, tokens, notes, clear,
  * check, listing, the event log, and preservation of foreign fields. */
 #include <errno.h>
 #include <limits.h>
@@ -545,7 +545,7 @@ static void test_check_compares_the_instance(void **state)
 				       T0 + 900, NULL, NULL), -ESTALE);
 }
 
-/* A hand rewrite in the proposal's format drops "last_token" and the
+/* A hand rewrite in the bare format (resource, instance, timestamp) drops "last_token" and the
  * entry with the highest token: the next acquisition still gets a token
  * never handed out before, and the old holder's check fails. */
 static void test_tokens_survive_a_hand_rewrite(void **state)
