@@ -26,4 +26,14 @@ int lf_error_set(struct lf_error *err, int code, const char *fmt, ...)
 /* Clear err (no-op on NULL). */
 void lf_error_clear(struct lf_error *err);
 
+/* For a call whose failure leaves nothing to do (best-effort clean-up, a
+ * courtesy to a process that may be gone): glibc marks write(), chdir(),
+ * fchmod() and the like warn_unused_result, which a cast to void does not
+ * silence.  Passing the result here says it is dropped on purpose; the
+ * caller's comment says why that is safe. */
+static inline void lf_ignore_result(long rc)
+{
+	(void)rc;
+}
+
 #endif

@@ -13,6 +13,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "error.h"
 #include "isotime.h"
 #include "text.h"
 
@@ -96,9 +97,10 @@ static int append_line(int fd, const char *line)
 	n = write(fd, line, len);
 	if (n >= 0 && (size_t)n == len)
 		return 0;
-	if (n > 0 && ftruncate(fd, sb.st_size) < 0) {
-		/* Nothing more to do: the half line stays. */
-	}
+	/* If this fails too there is nothing more to do: the half line
+	 * stays. */
+	if (n > 0)
+		lf_ignore_result(ftruncate(fd, sb.st_size));
 	return n < 0 ? -errno : -ENOSPC;
 }
 

@@ -1,5 +1,5 @@
 /* identity.c - who is asking: maps the pid of a request to an instance
- * label and a long-lived holder process (SPEC section 4; see identity.h).
+ * label and a long-lived holder process (the rules are in identity.h).
  *
  * Both front ends call identity_resolve(): the mount with the thread id
  * FUSE reports, the command line with its own pid.  policy.c asks

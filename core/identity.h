@@ -2,7 +2,7 @@
  *
  * Agents run every shell command in a fresh process (often a fresh session),
  * so the pid of the process that made a system call says nothing about who
- * it is.  identity_resolve() maps it to an instance label (SPEC section 4):
+ * it is.  identity_resolve() maps it to an instance label, first rule wins:
  *
  *   1. LOCKFS_INSTANCE in the caller's environment, taken as it is;
  *   2. CLAUDE_CODE_SESSION_ID ("CLI-<first 8>", or "Desktop-<first 8>" when

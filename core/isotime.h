@@ -1,7 +1,7 @@
 /* isotime.h - the timestamps of locks.json.
  *
- * lockfs writes UTC with whole seconds ("2026-11-27T10:03:00Z"), the form the
- * proposal's readers expect.  It reads what other writers produce: a 'T',
+ * lockfs writes UTC with whole seconds ("2026-11-27T10:03:00Z"), the form
+ * hand-editing agents write and expect.  It reads what other writers produce: a 'T',
  * 't' or ' ' separator, fractional seconds (truncated), and 'Z', 'z',
  * "+hh:mm", "-hh:mm" or "+hhmm" offsets.  Anything else is not a timestamp:
  * the caller then treats the lock as stale ("bad-timestamp"), never drops it.

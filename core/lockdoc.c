@@ -5,7 +5,7 @@
  * the input is checked first (UTF-8, depth, size, "\u0000"), every number
  * is kept as its source text (cJSON would round big integers through a
  * double), and the output is written by our own printer, indented like
- * the proposal's examples.  The locks array is mirrored in a vector so
+ * the examples hand-editing agents are given.  The locks array is mirrored in a vector so
  * that entry i is O(1) for stores with thousands of locks, and a hash
  * index from resource name to its entries (built when first asked for,
  * dropped when an entry is added or removed) makes finding a resource
@@ -991,7 +991,8 @@ int lockdoc_append(struct lockdoc *doc, const char *resource,
 	e = cJSON_CreateObject();
 	if (!e)
 		return -ENOMEM;
-	/* The proposal's three fields first, in the proposal's order. */
+	/* resource, instance, timestamp first, in that order: the fields a
+	 * hand-editing agent writes and looks for. */
 	rc = set_string(e, "resource", resource);
 	if (rc == 0)
 		rc = write_fields(e, f);

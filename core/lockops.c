@@ -18,6 +18,7 @@
 
 #include "eventlog.h"
 #include "names.h"
+#include "project_impl.h"
 #include "text.h"
 
 /* ---- looking at entries ---- */

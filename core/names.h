@@ -1,6 +1,6 @@
 /* names.h - which resource names may be locked.
  *
- * A nameset is the project's set of lockable names: the proposal's default
+ * A nameset is the project's set of lockable names: the book's default
  * set (Chapter_01..Chapter_99, FrontMatter, BackMatter, StyleSystem,
  * QuoteRegistry, ImageRegistry, ProjectConfig), plus or instead of names and
  * patterns from .locks/config.  A pattern is a name in which "[...]" stands
@@ -21,7 +21,7 @@
 
 struct nameset;
 
-/* A set holding the proposal's default names; NULL when out of memory. */
+/* A set holding the default names above; NULL when out of memory. */
 struct nameset *nameset_new_default(void);
 
 /* An empty set (for configs that replace the defaults). */

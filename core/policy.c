@@ -1,4 +1,4 @@
-/* policy.c - the rules of SPEC section 5 as pure functions; see policy.h.
+/* policy.c - who may do what to a lock, as pure functions; see policy.h.
  *
  * Kept free of I/O and of the clock so that every cell of the table is a
  * unit test, and so that the mount and the command line cannot disagree.

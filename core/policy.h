@@ -1,4 +1,4 @@
-/* policy.h - who may do what to a lock: SPEC section 5, as plain functions.
+/* policy.h - who may do what to a lock, as plain functions.
  *
  * Nothing here reads a file or the clock: callers pass the entry, the time
  * and whether the recorded holder process still runs, and get back a

@@ -4,11 +4,14 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#include "project_impl.h"
 
 int project_discover(const char *start, char *root, size_t rootlen,
 		     struct lf_error *err)
@@ -38,29 +41,52 @@ int project_discover(const char *start, char *root, size_t rootlen,
 	return 0;
 }
 
-static int join(char *out, const char *a, const char *b, struct lf_error *err)
+/* Each file's name in .locks/ ("" for .locks/ itself) and the buffer of
+ * struct project that holds its path. */
+static const struct {
+	const char *leaf;
+	size_t field;
+} layout[] = {
+#define FIELD(name) offsetof(struct project, name)
+	[PROJECT_LOCKS_DIR] = { "", FIELD(locks_dir) },
+	[PROJECT_STORE] = { "locks.json", FIELD(store_path) },
+	[PROJECT_SIDECAR] = { "locks.lock", FIELD(sidecar_path) },
+	[PROJECT_TOKEN] = { "last_token", FIELD(token_path) },
+	[PROJECT_CONFIG] = { "config", FIELD(config_path) },
+	[PROJECT_EVENTS] = { "events.log", FIELD(events_path) },
+	[PROJECT_PID] = { "mount.pid", FIELD(pid_path) },
+	[PROJECT_MOUNTPOINT] = { "fs", FIELD(mountpoint) },
+#undef FIELD
+};
+
+#define LAYOUT_FILES (sizeof(layout) / sizeof(layout[0]))
+
+int project_path_at(const char *root, enum project_file which, char *out,
+		    struct lf_error *err)
 {
-	if (snprintf(out, PATH_MAX, "%s/%s", a, b) >= PATH_MAX)
-		return lf_error_set(err, ENAMETOOLONG, "%s/%s: path too long", a, b);
+	const char *leaf = layout[which].leaf;
+	const char *slash = leaf[0] ? "/" : "";
+
+	if (snprintf(out, PATH_MAX, "%s/.locks%s%s", root, slash, leaf) >=
+	    PATH_MAX)
+		return lf_error_set(err, ENAMETOOLONG,
+				    "%s/.locks%s%s: path too long", root, slash,
+				    leaf);
 	return 0;
 }
 
 static int set_paths(struct project *p, const char *root, struct lf_error *err)
 {
 	char abs[PATH_MAX];
+	size_t i;
 	int rc = 0;
 
 	if (!realpath(root, abs))
 		return lf_error_set(err, errno, "%s: %s", root, strerror(errno));
 	strcpy(p->root, abs);
-	rc = join(p->locks_dir, p->root, ".locks", err);
-	rc = rc ? rc : join(p->store_path, p->locks_dir, "locks.json", err);
-	rc = rc ? rc : join(p->sidecar_path, p->locks_dir, "locks.lock", err);
-	rc = rc ? rc : join(p->token_path, p->locks_dir, "last_token", err);
-	rc = rc ? rc : join(p->config_path, p->locks_dir, "config", err);
-	rc = rc ? rc : join(p->events_path, p->locks_dir, "events.log", err);
-	rc = rc ? rc : join(p->pid_path, p->locks_dir, "mount.pid", err);
-	rc = rc ? rc : join(p->mountpoint, p->locks_dir, "fs", err);
+	for (i = 0; rc == 0 && i < LAYOUT_FILES; i++)
+		rc = project_path_at(p->root, i, (char *)p + layout[i].field,
+				     err);
 	return rc;
 }
 
@@ -91,7 +117,7 @@ static int make_dir(const char *path, mode_t mode, bool must_be_dir,
 	return 0;
 }
 
-/* An empty store in the proposal's shape, so hand-editing agents find the
+/* An empty store, {"locks": []}, so hand-editing agents find the
  * file they expect.  O_EXCL: never clobber one that appeared meanwhile. */
 static int make_store(const char *path, struct lf_error *err)
 {
@@ -222,6 +248,40 @@ void project_close(struct project *p)
 	config_free(&p->config);
 	identity_alive_cache_free(p->alive);
 	free(p);
+}
+
+const char *project_root(const struct project *p)
+{
+	return p->root;
+}
+
+const char *project_path(const struct project *p, enum project_file which)
+{
+	return (const char *)p + layout[which].field;
+}
+
+struct store *project_store(struct project *p)
+{
+	return p->store;
+}
+
+const char *project_proc_root(const struct project *p)
+{
+	return p->proc_root;
+}
+
+void project_set_proc_root(struct project *p, const char *proc_root)
+{
+	p->proc_root = proc_root;
+}
+
+void project_set_config_report(struct project *p,
+			       void (*report)(const struct project *p,
+					      const char *msg))
+{
+	p->config_report = report;
+	if (report && p->config_error.code)
+		report(p, p->config_error.msg);
 }
 
 static bool config_changed(const struct project *p)

@@ -1,7 +1,7 @@
 /* project.h - one book project: where its lock files live, opened once.
  *
  *   <root>/.locks/              created by project_open(create=true)
- *   <root>/.locks/locks.json    the store (the proposal's format)
+ *   <root>/.locks/locks.json    the store (the hand-editable format)
  *   <root>/.locks/locks.lock    sidecar file that transactions flock
  *   <root>/.locks/last_token    the fencing token's high-water mark
  *   <root>/.locks/config        settings and names (config.h), optional
@@ -20,34 +20,22 @@
 
 #include "config.h"
 #include "error.h"
-#include "filestamp.h"
-#include "identity.h"
 #include "store.h"
 
-struct project {
-	char root[PATH_MAX];
-	char locks_dir[PATH_MAX];
-	char store_path[PATH_MAX];
-	char sidecar_path[PATH_MAX];
-	char token_path[PATH_MAX];
-	char config_path[PATH_MAX];
-	char events_path[PATH_MAX];
-	char pid_path[PATH_MAX];
-	char mountpoint[PATH_MAX];
-	const char *proc_root;		/* "/proc" unless a test changes it */
-	struct alive_cache *alive;	/* holders seen alive (identity.h) */
-	struct store *store;
-	struct lf_config config;
-	bool config_valid;		/* config matches the file at config_stamp */
-	/* While .locks/config is broken: why (config_error.code != 0).  The
-	 * configuration above then stays the last good one, or the
-	 * defaults if there never was one. */
-	struct lf_error config_error;
-	/* Called (if set) when .locks/config turns broken, when what is
-	 * wrong with it changes, and (msg NULL) when it is good again: the
-	 * mount daemon logs these. */
-	void (*config_report)(const struct project *p, const char *msg);
-	struct filestamp config_stamp;
+/* The open handle; its fields are project.c's (and lockops.c's, through
+ * project_impl.h).  Everything else asks the functions below. */
+struct project;
+
+/* The files of the layout above. */
+enum project_file {
+	PROJECT_LOCKS_DIR,	/* .locks/ itself */
+	PROJECT_STORE,
+	PROJECT_SIDECAR,
+	PROJECT_TOKEN,
+	PROJECT_CONFIG,
+	PROJECT_EVENTS,
+	PROJECT_PID,
+	PROJECT_MOUNTPOINT,
 };
 
 /* The project for a working directory: the nearest ancestor of start that
@@ -63,6 +51,34 @@ int project_open(const char *root, bool create, struct project **out,
 		 struct lf_error *err);
 
 void project_close(struct project *p);
+
+/* The project's absolute root directory, and the absolute path of one of
+ * its files. */
+const char *project_root(const struct project *p);
+const char *project_path(const struct project *p, enum project_file which);
+
+/* The path of one of the files of the project at root (an absolute path)
+ * into out (PATH_MAX bytes), without opening it: unmounting and removing
+ * a project must work whatever state its store and configuration are in.
+ * -ENAMETOOLONG when it does not fit. */
+int project_path_at(const char *root, enum project_file which, char *out,
+		    struct lf_error *err);
+
+/* The store, for the lock operations (lockops.h). */
+struct store *project_store(struct project *p);
+
+/* Where processes are looked up: "/proc", unless project_set_proc_root
+ * changed it.  Tests set a fake /proc there (tests/fakeproc.h); nothing
+ * else does. */
+const char *project_proc_root(const struct project *p);
+void project_set_proc_root(struct project *p, const char *proc_root);
+
+/* Have report called when .locks/config turns broken, when what is wrong
+ * with it changes, and (msg NULL) when it is good again: the mount daemon
+ * logs these.  Called at once if the file is broken already. */
+void project_set_config_report(struct project *p,
+			       void (*report)(const struct project *p,
+					      const char *msg));
 
 /* The current configuration, re-read if .locks/config changed (or if it
  * could not be loaded before).  A broken file is an error (-EINVAL, the

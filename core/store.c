@@ -615,7 +615,7 @@ static int commit(struct store *st, struct lf_error *err)
 	text = lockdoc_serialize(st->cache, &len);
 	if (!text)
 		return lf_error_set(err, ENOMEM, "out of memory");
-	if (snprintf(tmp, sizeof(tmp), "%s/.locks.json.XXXXXX", st->dir) >=
+	if (snprintf(tmp, sizeof(tmp), "%s/" TEMP_PREFIX "XXXXXX", st->dir) >=
 	    (int)sizeof(tmp)) {
 		free(text);
 		return lf_error_set(err, ENAMETOOLONG, "%s: path too long", st->dir);
@@ -752,12 +752,11 @@ static void sweep_temp_files(const struct store *st)
 		if (!is_temp_name(de->d_name) ||
 		    fstatat(dirfd(dir), de->d_name, &sb, AT_SYMLINK_NOFOLLOW) < 0)
 			continue;
+		/* One that is not ours to remove (another owner, a
+		 * read-only directory) costs nothing but a name. */
 		if ((S_ISREG(sb.st_mode) || S_ISLNK(sb.st_mode)) &&
-		    now - sb.st_mtime >= TEMP_MAX_AGE_S &&
-		    unlinkat(dirfd(dir), de->d_name, 0) < 0) {
-			/* Not ours to remove (another owner, a read-only
-			 * directory): it costs nothing but a name. */
-		}
+		    now - sb.st_mtime >= TEMP_MAX_AGE_S)
+			lf_ignore_result(unlinkat(dirfd(dir), de->d_name, 0));
 	}
 	closedir(dir);
 }

@@ -35,19 +35,83 @@ void cli_error(const char *cmd, const char *fmt, ...)
 	fputc('\n', stderr);
 }
 
-int cli_usage_error(const char *cmd, const char *usage, const char *fmt, ...)
+/* ---- options ---- */
+
+/* Rows a table may have: a longer one is a mistake in lockfs itself. */
+#define CLI_OPTIONS_MAX 8
+#define HELP_COLUMN 20		/* where the options' help starts */
+
+static void print_usage_line(FILE *f, const struct cli_command *c,
+			     const struct cli_option *opts)
+{
+	size_t i;
+
+	fprintf(f, "usage: lockfs %s", c->name);
+	for (i = 0; opts[i].name; i++)
+		fprintf(f, " [--%s%s%s]", opts[i].name, opts[i].value ? " " : "",
+			opts[i].value ? opts[i].value : "");
+	fprintf(f, "%s%s\n", c->operands ? " " : "",
+		c->operands ? c->operands : "");
+}
+
+/* "  -w, --wait SECS   wait up to ...", the help's lines aligned. */
+static void print_option(FILE *f, char letter, const char *name,
+			 const char *value, const char *help)
+{
+	char spec[64];
+	int len;
+
+	len = snprintf(spec, sizeof(spec), "%c%c%s--%s%s%s",
+		       letter ? '-' : ' ', letter ? letter : ' ',
+		       letter ? ", " : "  ", name, value ? " " : "",
+		       value ? value : "");
+	fprintf(f, "  %s", spec);
+	if (len + 2 + 2 > HELP_COLUMN)
+		fprintf(f, "\n%*s", HELP_COLUMN, "");
+	else
+		fprintf(f, "%*s", HELP_COLUMN - 2 - len, "");
+	for (; *help; help++) {
+		fputc(*help, f);
+		if (*help == '\n')
+			fprintf(f, "%*s", HELP_COLUMN, "");
+	}
+	fputc('\n', f);
+}
+
+static int print_help(const struct cli_command *c,
+		      const struct cli_option *opts)
+{
+	size_t i;
+
+	print_usage_line(stdout, c, opts);
+	printf("\n%s\n\n", c->summary);
+	for (i = 0; opts[i].name; i++)
+		print_option(stdout, opts[i].letter, opts[i].name,
+			     opts[i].value, opts[i].help);
+	print_option(stdout, 'h', "help", NULL, "this text");
+	printf("\n%s\nSee %s.\n", c->exit, c->page);
+	return EXIT_OK;
+}
+
+int cli_usage_error(const struct cli_command *c,
+		    const struct cli_option *opts, const char *fmt, ...)
 {
 	va_list ap;
 
-	fprintf(stderr, "lockfs %s: ", cmd);
+	fprintf(stderr, "lockfs %s: ", c->name);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "\n%s'lockfs %s --help' says more.\n", usage, cmd);
+	fputc('\n', stderr);
+	print_usage_line(stderr, c, opts);
+	fprintf(stderr, "'lockfs %s --help' says more.\n", c->name);
 	return EXIT_USAGE;
 }
 
-int cli_bad_option(const char *cmd, const char *usage, int opt, char **argv)
+/* What getopt_long() returned for a bad option (opterr is 0 and the
+ * option string starts with ':'). */
+static int bad_option(const struct cli_command *c,
+		      const struct cli_option *opts, int opt, char **argv)
 {
 	const char *arg = argv[optind - 1];
 	char shown[64];
@@ -59,15 +123,78 @@ int cli_bad_option(const char *cmd, const char *usage, int opt, char **argv)
 	else
 		snprintf(shown, sizeof(shown), "-%c", optopt ? optopt : '?');
 	if (opt == ':')
-		return cli_usage_error(cmd, usage, "option %s needs a value",
-				       shown);
-	return cli_usage_error(cmd, usage, "unknown option %s", shown);
+		return cli_usage_error(c, opts, "option %s needs a value", shown);
+	return cli_usage_error(c, opts, "unknown option %s", shown);
 }
 
-int cli_help(const char *text)
+/* getopt's code for row i: its letter, else a value no letter has. */
+static int option_code(const struct cli_option *opts, size_t i)
 {
-	fputs(text, stdout);
-	return EXIT_OK;
+	return opts[i].letter ? opts[i].letter : 256 + (int)i;
+}
+
+static int store_value(const struct cli_command *c,
+		       const struct cli_option *opts,
+		       const struct cli_option *o, char *arg)
+{
+	if (o->kind == CLI_OPT_FLAG) {
+		*(bool *)o->dest = true;
+		return CLI_GO;
+	}
+	if (o->kind == CLI_OPT_STRING) {
+		*(const char **)o->dest = arg;
+		return CLI_GO;
+	}
+	if (cli_parse_seconds(arg, o->dest) == 0)
+		return CLI_GO;
+	return cli_usage_error(c, opts, "--%s takes a number of seconds (0 to "
+			       "%.0f), not \"%s\"", o->name, CLI_WAIT_MAX, arg);
+}
+
+int cli_parse(const struct cli_command *c, const struct cli_option *opts,
+	      int argc, char **argv)
+{
+	struct option longopts[CLI_OPTIONS_MAX + 2];
+	char shortopts[2 * CLI_OPTIONS_MAX + 4];
+	size_t i, len = 0;
+	int opt, code;
+
+	/* '+': what follows the first operand is not ours (run's COMMAND,
+	 * check's token "-1"). */
+	if (c->options_first)
+		shortopts[len++] = '+';
+	shortopts[len++] = ':';
+	for (i = 0; opts[i].name; i++) {
+		if (i == CLI_OPTIONS_MAX)
+			abort();
+		longopts[i] = (struct option){
+			opts[i].name,
+			opts[i].kind == CLI_OPT_FLAG ? no_argument :
+			required_argument,
+			NULL, option_code(opts, i) };
+		if (!opts[i].letter)
+			continue;
+		shortopts[len++] = opts[i].letter;
+		if (opts[i].kind != CLI_OPT_FLAG)
+			shortopts[len++] = ':';
+	}
+	longopts[i] = (struct option){ "help", no_argument, NULL, 'h' };
+	longopts[i + 1] = (struct option){ NULL, 0, NULL, 0 };
+	shortopts[len++] = 'h';
+	shortopts[len] = '\0';
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
+		if (opt == 'h')
+			return print_help(c, opts);
+		for (i = 0; opts[i].name && option_code(opts, i) != opt; i++)
+			;
+		if (!opts[i].name)
+			return bad_option(c, opts, opt, argv);
+		code = store_value(c, opts, &opts[i], optarg);
+		if (code != CLI_GO)
+			return code;
+	}
+	return CLI_GO;
 }
 
 int cli_exit_code(int rc)
@@ -80,7 +207,7 @@ static bool has_locks_dir(const char *root)
 	char path[PATH_MAX];
 	struct stat sb;
 
-	if (snprintf(path, sizeof(path), "%s/.locks", root) >= (int)sizeof(path))
+	if (project_path_at(root, PROJECT_LOCKS_DIR, path, NULL) < 0)
 		return false;
 	return stat(path, &sb) == 0 && S_ISDIR(sb.st_mode);
 }
@@ -89,10 +216,11 @@ static bool has_locks_dir(const char *root)
  * side effect of `release` would turn any directory into a project. */
 static int require_locks_dir(const char *cmd, const struct project *p)
 {
-	if (has_locks_dir(p->root))
+	if (has_locks_dir(project_root(p)))
 		return EXIT_OK;
 	cli_error(cmd, "%s is not a lockfs project (no .locks/ here or above); "
-		  "'lockfs init' or 'lockfs acquire' sets one up", p->root);
+		  "'lockfs init' or 'lockfs acquire' sets one up",
+		  project_root(p));
 	return EXIT_STORE;
 }
 
@@ -116,10 +244,10 @@ int cli_open(const char *cmd, const char *root, enum cli_open_mode mode,
 	if (!existed && mode == CLI_READ)
 		cli_error(cmd, "%s is not a lockfs project (no .locks/ here or "
 			  "above): nothing is locked here; 'lockfs init' sets "
-			  "one up", (*out)->root);
+			  "one up", project_root(*out));
 	if (!existed && mode == CLI_CREATE)
 		cli_error(cmd, "no lockfs project here or above: created one "
-			  "in %s", (*out)->locks_dir);
+			  "in %s", project_path(*out, PROJECT_LOCKS_DIR));
 	if (mode != CLI_CHANGE)
 		return EXIT_OK;
 	code = require_locks_dir(cmd, *out);
@@ -135,7 +263,7 @@ int cli_caller(const char *cmd, struct project *p, struct holder *out)
 	struct lf_error err = { 0 };
 	int rc;
 
-	rc = identity_resolve(p->proc_root, getpid(), out, &err);
+	rc = identity_resolve(project_proc_root(p), getpid(), out, &err);
 	if (rc == 0)
 		return EXIT_OK;
 	cli_error(cmd, "cannot tell which instance is asking: %s", err.msg);
@@ -358,28 +486,63 @@ int cli_absent_code(const char *cmd, struct project *p, const char *name)
 
 /* ---- taking locks, with a wait ---- */
 
+int cli_request_begin(struct cli_request *r, const struct cli_command *c,
+		      const struct cli_option *opts, const char *root,
+		      enum cli_open_mode mode, char **names, size_t n,
+		      bool force)
+{
+	int code;
+
+	*r = (struct cli_request){ .cmd = c->name,
+				   .names = (const char *const *)names,
+				   .n = n };
+	/* core rejects an empty list, but a usage message says it better */
+	if (n == 0)
+		return cli_usage_error(c, opts, "name at least one resource");
+	code = cli_open(r->cmd, root, mode, &r->p);
+	if (code == EXIT_OK)
+		code = cli_caller(r->cmd, r->p, &r->caller);
+	if (code != EXIT_OK)
+		return code;
+	r->caller.force = r->caller.force || force;
+	r->out = calloc(n, sizeof(*r->out));
+	if (r->out)
+		return EXIT_OK;
+	cli_error(r->cmd, "out of memory");
+	return EXIT_STORE;
+}
+
+void cli_request_end(struct cli_request *r)
+{
+	free(r->out);
+	r->out = NULL;
+	project_close(r->p);
+	r->p = NULL;
+}
+
 /* One attempt: EXIT_OK, a refusal's code (out[] says why), or an error
  * already printed. */
-static int attempt(const struct cli_take *t, bool *refused)
+static int attempt(struct cli_request *r, const struct cli_take *t,
+		   bool *refused)
 {
 	struct lf_error err = { 0 };
 	int rc;
 
-	memset(t->out, 0, t->n * sizeof(*t->out));
-	rc = lockops_request(t->p, t->caller, REQ_CREATE, t->names, t->n,
-			     t->note, time(NULL), t->out, &err);
-	*refused = rc < 0 && cli_refused(t->out, t->n);
+	memset(r->out, 0, r->n * sizeof(*r->out));
+	rc = lockops_request(r->p, &r->caller, REQ_CREATE, r->names, r->n,
+			     t->note, time(NULL), r->out, &err);
+	*refused = rc < 0 && cli_refused(r->out, r->n);
 	if (rc == 0)
 		return EXIT_OK;
 	if (*refused)
-		return cli_refusal_code(t->out, t->n);
-	cli_error(t->cmd, "%s", err.msg);
+		return cli_refusal_code(r->out, r->n);
+	cli_error(r->cmd, "%s", err.msg);
 	return cli_exit_code(rc);
 }
 
 static const char force_hint[] = "--force overrides it";
 
-int cli_take(const struct cli_take *t)
+int cli_take(struct cli_request *r, const struct cli_take *t)
 {
 	struct timespec deadline = clock_after(t->wait);
 	struct waitchange *w = NULL;
@@ -390,14 +553,15 @@ int cli_take(const struct cli_take *t)
 	/* Watch before the first attempt, so that a release between the
 	 * attempt and the sleep still wakes us. */
 	if (t->wait > 0) {
-		rc = waitchange_open(t->p->locks_dir, "locks.json", &w);
+		rc = waitchange_open(project_path(r->p, PROJECT_LOCKS_DIR),
+				     "locks.json", &w);
 		if (rc < 0) {
-			cli_error(t->cmd, "cannot wait: %s", strerror(-rc));
+			cli_error(r->cmd, "cannot wait: %s", strerror(-rc));
 			return EXIT_STORE;
 		}
 	}
 	for (;;) {
-		code = attempt(t, &refused);
+		code = attempt(r, t, &refused);
 		/* A stale lock is the user's to override (exit 4), not
 		 * something to wait out. */
 		if (!refused || code == EXIT_STALE || t->wait <= 0)
@@ -408,16 +572,31 @@ int cli_take(const struct cli_take *t)
 			break;
 		}
 		if (!announced)
-			cli_report_refusals(t->cmd, "waiting: ", t->names,
-					    t->out, t->n, time(NULL), force_hint);
+			cli_report_refusals(r->cmd, "waiting: ", r->names,
+					    r->out, r->n, time(NULL), force_hint);
 		announced = true;
 		waitchange_wait(w, &deadline, t->wait_sigmask);
 	}
 	if (refused)
-		cli_report_refusals(t->cmd, prefix, t->names, t->out, t->n,
+		cli_report_refusals(r->cmd, prefix, r->names, r->out, r->n,
 				    time(NULL), force_hint);
 	waitchange_close(w);
 	return code;
+}
+
+void cli_take_options(struct cli_option *opts, struct cli_take *t,
+		      bool *force)
+{
+	opts[0] = (struct cli_option){ "wait", 'w', CLI_OPT_SECONDS, &t->wait,
+		"SECS", "wait up to SECS seconds (fractions allowed) for\n"
+		"another's lock to be released" };
+	opts[1] = (struct cli_option){ "force", 'f', CLI_OPT_FLAG, force, NULL,
+		"take over locks held by others, stale or live\n"
+		"(as LOCKFS_FORCE=1)" };
+	opts[2] = (struct cli_option){ "note", 'n', CLI_OPT_STRING, &t->note,
+		"TEXT", "a one-line note for 'lockfs status' (at most\n"
+		"200 bytes)" };
+	opts[3] = (struct cli_option){ NULL, 0, CLI_OPT_FLAG, NULL, NULL, NULL };
 }
 
 void cli_print_taken(FILE *f, const char *const *names,

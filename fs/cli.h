@@ -1,6 +1,8 @@
-/* cli.h - what the lockfs subcommands (cmd_*.c) share: opening the project,
- * finding the caller, parsing numbers, turning core's answers into
- * messages and exit codes, and taking locks with an optional wait.
+/* cli.h - what the lockfs subcommands (cmd_*.c) share: their options as
+ * tables (the parser and --help both read them), the one opening of a
+ * request on resources (project, caller, outcomes), parsing numbers,
+ * turning core's answers into messages and exit codes, and taking locks
+ * with an optional wait.
  *
  * Nothing here decides who may hold a lock: every decision comes back from
  * lockops.h, and these helpers only say it in words and in an exit code
@@ -26,17 +28,56 @@
 void cli_error(const char *cmd, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
-/* A usage error: the message, then the command's usage line; returns
- * EXIT_USAGE. */
-int cli_usage_error(const char *cmd, const char *usage, const char *fmt, ...)
+/* ---- a command's options, as a table ----
+ *
+ * In the spirit of git's parse-options: each command lists its options
+ * once (name, short letter, kind of value, where the value goes, one line
+ * of help), and both the parser and --help read that list, so the two
+ * cannot disagree.  --help (-h) is every command's and is not listed. */
+
+enum cli_opt_kind {
+	CLI_OPT_FLAG,		/* no value: *(bool *)dest = true */
+	CLI_OPT_STRING,		/* *(const char **)dest = the value */
+	CLI_OPT_SECONDS,	/* *(double *)dest, by cli_parse_seconds() */
+};
+
+struct cli_option {
+	const char *name;	/* "wait" for --wait */
+	char letter;		/* 'w' for -w; 0: no short form */
+	enum cli_opt_kind kind;
+	void *dest;
+	const char *value;	/* the value's name in help ("SECS"); NULL
+				 * for a flag */
+	const char *help;	/* what it does; a '\n' continues it on the
+				 * next line of the help */
+};
+
+/* What the usage line and --help say about a command besides its
+ * options. */
+struct cli_command {
+	const char *name;	/* "acquire" */
+	const char *operands;	/* after the options ("RESOURCE..."), or
+				 * NULL for none */
+	const char *summary;	/* what it does, one or two lines */
+	const char *exit;	/* "Exit: 0 ...; 1 ...", kept short */
+	const char *page;	/* the manual page that says more */
+	bool options_first;	/* options end at the first operand */
+};
+
+/* Parse argv's options (argv[0] is the command) by the table opts, ended
+ * by a row whose name is NULL: values go to the rows' dest, and optind is
+ * left at the first operand.  Returns CLI_GO to go on, or the exit code to
+ * return at once: EXIT_OK after --help, EXIT_USAGE after a bad option or
+ * value (said on stderr with the usage line). */
+#define CLI_GO (-1)
+int cli_parse(const struct cli_command *c, const struct cli_option *opts,
+	      int argc, char **argv);
+
+/* A usage error: "lockfs CMD: message", then the command's usage line;
+ * returns EXIT_USAGE. */
+int cli_usage_error(const struct cli_command *c,
+		    const struct cli_option *opts, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
-
-/* Report what getopt_long() returned for a bad option (opterr must be 0
- * and optstring start with ':' after any '+'); returns EXIT_USAGE. */
-int cli_bad_option(const char *cmd, const char *usage, int opt, char **argv);
-
-/* The help text on stdout; returns EXIT_OK. */
-int cli_help(const char *text);
 
 /* Exit code for a core error that is not a refusal: EXIT_USAGE for
  * -EINVAL (a bad name, label or config), else EXIT_STORE. */
@@ -111,22 +152,44 @@ int cli_absent_code(const char *cmd, struct project *p, const char *name);
 bool cli_describe_unknown(char *out, size_t len, struct project *p,
 			  const char *name);
 
-/* Taking locks: one all-or-nothing REQ_CREATE, retried as the store
- * changes until wait seconds have passed. */
-struct cli_take {
+/* What acquire, release, renew and run start from: the resources named on
+ * the command line, the project, the calling instance, and one outcome
+ * per resource for core to fill in. */
+struct cli_request {
 	const char *cmd;		/* for messages */
 	struct project *p;
-	const struct holder *caller;
+	struct holder caller;
 	const char *const *names;
 	size_t n;
+	struct lock_outcome *out;	/* n slots */
+};
+
+/* Open a request on the n names (none is a usage error, said with c's
+ * usage line): the project opened in mode, the caller resolved (with
+ * force added to what the environment says), out allocated.  Returns an
+ * exit code, after saying why on stderr; cli_request_end() is due in
+ * every case. */
+int cli_request_begin(struct cli_request *r, const struct cli_command *c,
+		      const struct cli_option *opts, const char *root,
+		      enum cli_open_mode mode, char **names, size_t n,
+		      bool force);
+void cli_request_end(struct cli_request *r);
+
+/* How to take the request's locks: one all-or-nothing REQ_CREATE, retried
+ * as the store changes until wait seconds have passed. */
+struct cli_take {
 	const char *note;		/* NULL: none */
 	double wait;			/* seconds; 0: one attempt */
 	const sigset_t *wait_sigmask;	/* signal mask while asleep, or NULL */
-	struct lock_outcome *out;	/* n slots, filled in */
 };
 
-/* Returns an exit code; on EXIT_OK out[] holds the actions and tokens. */
-int cli_take(const struct cli_take *t);
+/* Returns an exit code; on EXIT_OK r->out holds the actions and tokens. */
+int cli_take(struct cli_request *r, const struct cli_take *t);
+
+/* The options of the commands that take locks (acquire, run): --wait,
+ * --force and --note into t and force; opts has room for 4 rows. */
+void cli_take_options(struct cli_option *opts, struct cli_take *t,
+		      bool *force);
 
 /* "Chapter_03 token 17 acquired" (and whose lock was taken over) for each
  * resource of a granted request. */

@@ -12,22 +12,17 @@
 
 #include "cli.h"
 
-static const char check_usage[] = "usage: lockfs check RESOURCE TOKEN\n";
-
-static const char check_help[] =
-	"usage: lockfs check RESOURCE TOKEN\n"
-	"\n"
-	"Exit 0 if the acquisition that printed TOKEN (lockfs acquire, or 'cat'\n"
-	"of the lock file on the mount) still holds RESOURCE for the calling\n"
-	"instance and the lock is live.  Run it before writing results: a lock\n"
-	"that went stale may have been overridden by another instance.  Tokens\n"
-	"are never handed out twice in a project.\n"
-	"\n"
-	"  -h, --help        this text\n"
-	"\n"
-	"Exit: 0 still held and live; 1 not locked, or held by another\n"
-	"acquisition; 2 usage or unknown resource name; 3 store unreadable, or\n"
-	"no project here; 4 still held but stale ('lockfs renew' it, quickly).\n";
+static const struct cli_command check_cmd = {
+	.name = "check",
+	.operands = "RESOURCE TOKEN",
+	.summary = "Exit 0 if the acquisition that printed TOKEN still holds RESOURCE for\n"
+		   "the calling instance and the lock is live: run it before writing\n"
+		   "results.",
+	.exit = "Exit: 0 held and live; 1 not locked or another acquisition's; 2 usage\n"
+		"or unknown name; 3 store or no project; 4 held but stale (renew it).",
+	.page = "lockfs(1)",
+	.options_first = true,	/* "-1" after the resource is a bad token */
+};
 
 static int report(const char *cmd, struct project *p, const char *name,
 		  long long token, int rc, const struct lf_error *err)
@@ -56,29 +51,24 @@ static int report(const char *cmd, struct project *p, const char *name,
 
 int cmd_check(const char *root, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+	static const struct cli_option opts[] = {
+		{ NULL, 0, CLI_OPT_FLAG, NULL, NULL, NULL },
 	};
 	const char *cmd = "check";
 	struct lf_error err = { 0 };
 	struct project *p = NULL;
 	struct holder caller;
 	long long token;
-	int opt, code, rc;
+	int code, rc;
 
-	opterr = 0;
-	/* '+': "-1" after the resource is a (bad) token, not an option. */
-	while ((opt = getopt_long(argc, argv, "+:h", opts, NULL)) != -1) {
-		if (opt == 'h')
-			return cli_help(check_help);
-		return cli_bad_option(cmd, check_usage, opt, argv);
-	}
+	code = cli_parse(&check_cmd, opts, argc, argv);
+	if (code != CLI_GO)
+		return code;
 	if (argc - optind != 2)
-		return cli_usage_error(cmd, check_usage,
+		return cli_usage_error(&check_cmd, opts,
 				       "needs a resource and a token");
 	if (cli_parse_token(argv[optind + 1], &token) < 0)
-		return cli_usage_error(cmd, check_usage,
+		return cli_usage_error(&check_cmd, opts,
 				       "the token is a positive integer, not \"%s\"",
 				       argv[optind + 1]);
 	code = cli_open(cmd, root, CLI_CHANGE, &p);

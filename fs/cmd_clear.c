@@ -1,4 +1,4 @@
-/* cmd_clear.c - `lockfs clear [--stale]`: the proposal's "Clear All Locks"
+/* cmd_clear.c - `lockfs clear [--stale]`: remove all locks, the
  * recovery command, or only the stale locks.
  *
  * One lockops_clear() transaction; core records it in the event log with
@@ -10,50 +10,35 @@
 
 #include "cli.h"
 
-static const char clear_usage[] = "usage: lockfs clear [--stale]\n";
-
-static const char clear_help[] =
-	"usage: lockfs clear [--stale]\n"
-	"\n"
-	"Remove every lock of the project, whoever holds it (the proposal's\n"
-	"\"Clear All Locks\", for recovery), or with --stale only the stale ones.\n"
-	"Recorded in .locks/events.log.\n"
-	"\n"
-	"  -s, --stale       only locks that are stale\n"
-	"  -h, --help        this text\n"
-	"\n"
-	"Exit: 0 done (also when there was nothing to clear); 2 usage; 3 store\n"
-	"unreadable or unwritable (nothing is cleared then).\n";
+static const struct cli_command clear_cmd = {
+	.name = "clear",
+	.summary = "Remove every lock of the project, whoever holds it, for recovery, or\n"
+		   "with --stale only the stale ones.  Recorded in .locks/events.log.",
+	.exit = "Exit: 0 done (also when there was nothing to clear); 2 usage; 3 store\n"
+		"(nothing is cleared then).",
+	.page = "lockfs(1)",
+};
 
 int cmd_clear(const char *root, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "stale", no_argument, NULL, 's' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	const char *cmd = "clear";
 	struct lf_error err = { 0 };
 	struct project *p = NULL;
 	struct holder caller;
 	bool stale_only = false;
+	const struct cli_option opts[] = {
+		{ "stale", 's', CLI_OPT_FLAG, &stale_only, NULL,
+		  "only locks that are stale" },
+		{ NULL, 0, CLI_OPT_FLAG, NULL, NULL, NULL },
+	};
 	size_t cleared = 0;
-	int opt, code, rc;
+	int code, rc;
 
-	opterr = 0;
-	while ((opt = getopt_long(argc, argv, ":sh", opts, NULL)) != -1) {
-		switch (opt) {
-		case 's':
-			stale_only = true;
-			break;
-		case 'h':
-			return cli_help(clear_help);
-		default:
-			return cli_bad_option(cmd, clear_usage, opt, argv);
-		}
-	}
+	code = cli_parse(&clear_cmd, opts, argc, argv);
+	if (code != CLI_GO)
+		return code;
 	if (optind < argc)
-		return cli_usage_error(cmd, clear_usage,
+		return cli_usage_error(&clear_cmd, opts,
 				       "takes no resource names (use 'lockfs release --force' for one)");
 	code = cli_open(cmd, root, CLI_CHANGE, &p);
 	if (code == EXIT_OK)

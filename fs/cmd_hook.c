@@ -35,35 +35,19 @@
 #define HOOK_READ_SECONDS 10
 #define HOOK_PATHS_MAX 64			/* paths of one apply_patch */
 
-static const char hook_usage[] =
-	"usage: lockfs hook pre-tool-use | session-end  (JSON on stdin)\n";
-
-static const char hook_help[] =
-	"usage: lockfs hook pre-tool-use | session-end  (JSON on stdin)\n"
-	"\n"
-	"Edit hooks for Claude Code and Codex ('lockfs init --claude' or\n"
-	"'--codex' installs them).\n"
-	"\n"
-	"pre-tool-use  reads a PreToolUse payload.  For Write, Edit, MultiEdit\n"
-	"              (tool_input.file_path), NotebookEdit (notebook_path)\n"
-	"              and Codex's apply_patch (the *** Add/Update/Delete File\n"
-	"              and *** Move to lines of tool_input.command), each path\n"
-	"              is mapped to a resource by the guard rules of\n"
-	"              .locks/config (guard = GLOB -> RESOURCE, first match\n"
-	"              wins).  A resource another instance holds refuses the\n"
-	"              edit; with guard_mode = take (the default) a free one\n"
-	"              is taken for the session, or renewed if it is already\n"
-	"              the session's.  guard_mode = check takes nothing.\n"
-	"session-end   releases every lock the session holds.\n"
-	"\n"
-	"The session is LOCKFS_INSTANCE if set, else the payload's session_id\n"
-	"(Claude Code: CLI-<first 8>, Desktop-<first 8> under Claude Desktop;\n"
-	"Codex: Codex-<first 8>), the label the session's own lockfs commands\n"
-	"get from CLAUDE_CODE_SESSION_ID or CODEX_THREAD_ID.\n"
-	"\n"
-	"Exit: 0 allowed; 2 refused (the reason on stderr, shown to the agent),\n"
-	"also when the store or .locks/config cannot be read; 1 bad input (not\n"
-	"JSON, missing fields, too large), which does not stop the edit.\n";
+static const struct cli_command hook_cmd = {
+	.name = "hook",
+	.operands = "pre-tool-use | session-end",
+	.summary = "Edit hooks for Claude Code and Codex, the payload as JSON on stdin\n"
+		   "('lockfs init --claude' or '--codex' installs them).  pre-tool-use\n"
+		   "maps each edited path to a resource by the guard rules of\n"
+		   ".locks/config and refuses the edit if another instance holds it;\n"
+		   "session-end releases every lock the session holds.",
+	.exit = "Exit: 0 allowed; 2 refused (the reason on stderr, for the agent);\n"
+		"1 bad input, which does not stop the edit.",
+	.page = "lockfs-agents(7)",
+	.options_first = true,
+};
 
 /* Exit codes the agents give a meaning to. */
 enum {
@@ -188,7 +172,7 @@ static int session_caller(struct project *p, const cJSON *payload,
 	struct lf_error err = { 0 };
 	int rc;
 
-	rc = identity_resolve(p->proc_root, getpid(), out, &err);
+	rc = identity_resolve(project_proc_root(p), getpid(), out, &err);
 	if (rc < 0) {
 		cli_error(cmd, "cannot tell which instance is asking: %s",
 			  err.msg);
@@ -475,10 +459,10 @@ static void report(const struct guarded *g, const struct lock_outcome *o,
 				     "'lockfs acquire --force' overrides it "
 				     "(ask the user first)");
 		cli_safe(path, sizeof(path), g->path[k]);
-		fprintf(stderr, "lockfs: editing %s needs the lock %s. %s. "
-			"Do not edit it now: work on something else, wait for "
-			"it ('lockfs acquire --wait 600 %s'), or ask the user.\n",
-			path, g->names[k], msg, g->names[k]);
+		cli_error(cmd, "editing %s needs the lock %s. %s. Do not edit "
+			  "it now: work on something else, wait for it "
+			  "('lockfs acquire --wait 600 %s'), or ask the user.",
+			  path, g->names[k], msg, g->names[k]);
 	}
 }
 
@@ -664,14 +648,19 @@ int cmd_hook(const char *root, int argc, char **argv)
 	cJSON *payload = NULL;
 	char *buf = NULL;
 	size_t len = 0;
+	static const struct cli_option opts[] = {
+		{ NULL, 0, CLI_OPT_FLAG, NULL, NULL, NULL },
+	};
+	const char *which;
 	int code;
 
-	if (argc == 2 && (strcmp(argv[1], "--help") == 0 ||
-			  strcmp(argv[1], "-h") == 0))
-		return cli_help(hook_help);
-	if (argc != 2 || (strcmp(argv[1], "pre-tool-use") != 0 &&
-			  strcmp(argv[1], "session-end") != 0))
-		return cli_usage_error(cmd, hook_usage, "name the hook: "
+	code = cli_parse(&hook_cmd, opts, argc, argv);
+	if (code != CLI_GO)
+		return code;
+	which = optind < argc ? argv[optind] : "";
+	if (argc - optind != 1 || (strcmp(which, "pre-tool-use") != 0 &&
+				   strcmp(which, "session-end") != 0))
+		return cli_usage_error(&hook_cmd, opts, "name the hook: "
 				       "pre-tool-use or session-end");
 	code = read_input(&buf, &len);
 	if (code != HOOK_ALLOW)
@@ -679,7 +668,7 @@ int cmd_hook(const char *root, int argc, char **argv)
 	payload = parse_payload(buf, len);
 	if (!payload)
 		code = HOOK_BAD_INPUT;
-	else if (strcmp(argv[1], "pre-tool-use") == 0)
+	else if (strcmp(which, "pre-tool-use") == 0)
 		code = pre_tool_use(root, payload);
 	else
 		code = session_end(root, payload);

@@ -1,9 +1,8 @@
 /* cmd_init.c - `lockfs init`: set a book project up for lockfs.
  *
  * Creates .locks/ with an empty store and the bare mount point (core's
- * project_open), and adds ".locks/" to the project's .gitignore, the
- * proposal's unchecked "Add .locks/ to .gitignore" item: lock state is per
- * machine and must never be committed.  --claude and --codex also install
+ * project_open), and adds ".locks/" to the project's .gitignore: lock
+ * state is per machine and must never be committed.  --claude and --codex also install
  * lockfs's edit hooks in the agents' project settings (init_agents.h).
  * Running it again changes nothing.
  */
@@ -24,26 +23,15 @@
 
 #define GITIGNORE_MAX (1024 * 1024)
 
-static const char init_usage[] = "usage: lockfs init [--claude] [--codex]\n";
-
-static const char init_help[] =
-	"usage: lockfs init [--claude] [--codex]\n"
-	"\n"
-	"Set up the project: create .locks/ with an empty locks.json and the\n"
-	"mount point .locks/fs, and add \".locks/\" to .gitignore unless it is\n"
-	"already listed.  Safe to run again.  The project is the directory\n"
-	"given with -C; without -C, the nearest directory at or above the\n"
-	"current one that already has .locks/ (so init inside a project sets\n"
-	"up that project again), else the current directory.\n"
-	"\n"
-	"  --claude          also add lockfs's edit hooks to .claude/settings.json\n"
-	"                    (PreToolUse for Write, Edit, MultiEdit, NotebookEdit;\n"
-	"                    SessionEnd), keeping the rest of the file as it is\n"
-	"  --codex           also add the PreToolUse hook for apply_patch to\n"
-	"                    .codex/hooks.json\n"
-	"  -h, --help        this text\n"
-	"\n"
-	"Exit: 0 done; 2 usage; 3 .locks/ or .gitignore cannot be written.\n";
+static const struct cli_command init_cmd = {
+	.name = "init",
+	.summary = "Set up the project: .locks/ with an empty locks.json and the mount\n"
+		   "point .locks/fs, and \".locks/\" in .gitignore.  Safe to run again.\n"
+		   "The project is -C DIR, else the nearest directory at or above the\n"
+		   "current one that has .locks/, else the current directory.",
+	.exit = "Exit: 0 done; 2 usage; 3 .locks/ or .gitignore cannot be written.",
+	.page = "lockfs(1)",
+};
 
 /* Lines that already keep .locks/ out of git (trailing blanks ignored). */
 static bool ignores_locks(const char *line, size_t len)
@@ -130,44 +118,34 @@ out:
 
 int cmd_init(const char *root, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "claude", no_argument, NULL, 'c' },
-		{ "codex", no_argument, NULL, 'x' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	const char *cmd = "init";
 	struct project *p = NULL;
 	bool claude = false, codex = false;
-	int opt, code;
+	const struct cli_option opts[] = {
+		{ "claude", 0, CLI_OPT_FLAG, &claude, NULL,
+		  "also add lockfs's edit hooks to\n.claude/settings.json" },
+		{ "codex", 0, CLI_OPT_FLAG, &codex, NULL,
+		  "also add the apply_patch hook to\n.codex/hooks.json" },
+		{ NULL, 0, CLI_OPT_FLAG, NULL, NULL, NULL },
+	};
+	int code;
 
-	opterr = 0;
-	while ((opt = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
-		switch (opt) {
-		case 'c':
-			claude = true;
-			break;
-		case 'x':
-			codex = true;
-			break;
-		case 'h':
-			return cli_help(init_help);
-		default:
-			return cli_bad_option(cmd, init_usage, opt, argv);
-		}
-	}
+	code = cli_parse(&init_cmd, opts, argc, argv);
+	if (code != CLI_GO)
+		return code;
 	if (optind < argc)
-		return cli_usage_error(cmd, init_usage,
+		return cli_usage_error(&init_cmd, opts,
 				       "takes no arguments (-C DIR picks the project)");
 	code = cli_open(cmd, root, CLI_SETUP, &p);
 	if (code != EXIT_OK)
 		return code;
-	printf("lockfs project at %s (store %s)\n", p->root, p->store_path);
-	code = update_gitignore(cmd, p->root);
+	printf("lockfs project at %s (store %s)\n", project_root(p),
+	       project_path(p, PROJECT_STORE));
+	code = update_gitignore(cmd, project_root(p));
 	if (code == EXIT_OK && claude)
-		code = init_agent_hooks(cmd, p->root, AGENT_CLAUDE);
+		code = init_agent_hooks(cmd, project_root(p), AGENT_CLAUDE);
 	if (code == EXIT_OK && codex)
-		code = init_agent_hooks(cmd, p->root, AGENT_CODEX);
+		code = init_agent_hooks(cmd, project_root(p), AGENT_CODEX);
 	project_close(p);
 	return code;
 }

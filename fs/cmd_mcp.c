@@ -30,21 +30,15 @@
 #define MCP_LINE_MAX (1024 * 1024)
 #define MCP_CLIENT_LABEL_MAX 24
 
-static const char mcp_usage[] = "usage: lockfs [-C DIR] mcp\n";
-
-static const char mcp_help[] =
-	"usage: lockfs [-C DIR] mcp\n"
-	"\n"
-	"An MCP server on stdin/stdout (JSON-RPC 2.0, one message per line)\n"
-	"with the tools lock_acquire, lock_release, lock_renew, lock_check,\n"
-	"lock_status and lock_clear.  -C DIR names the project (clients often\n"
-	"start servers in /); each tool also takes an optional \"project\".\n"
-	"\n"
-	"The instance holding the locks is LOCKFS_INSTANCE, else the agent's\n"
-	"CLAUDE_CODE_SESSION_ID (CLI-<first 8>) or CODEX_THREAD_ID, else a label\n"
-	"naming the client (Desktop-<random> for Claude Desktop) unique to this\n"
-	"server.  The server process is the holder: when it exits, its locks\n"
-	"become stale (holder-exited); ending the input ends it, exit 0.\n";
+static const struct cli_command mcp_cmd = {
+	.name = "mcp",
+	.summary = "An MCP server on stdin/stdout (JSON-RPC 2.0, one message per line)\n"
+		   "with the tools lock_acquire, lock_release, lock_renew, lock_check,\n"
+		   "lock_status and lock_clear.  -C DIR before mcp names the project.",
+	.exit = "Exit: 0 when the input ends; 2 usage; 3 /proc unreadable or out of\n"
+		"memory.",
+	.page = "lockfs-agents(7)",
+};
 
 /* Protocol versions this server speaks, oldest first. */
 static const char *const versions[] = {
@@ -572,13 +566,16 @@ int cmd_mcp(const char *root, int argc, char **argv)
 {
 	/* Until a client says otherwise, it speaks the newest version. */
 	struct mcp_server srv = { .root = root, .validation_as_result = true };
+	static const struct cli_option opts[] = {
+		{ NULL, 0, CLI_OPT_FLAG, NULL, NULL, NULL },
+	};
 	int code;
 
-	if (argc == 2 && (strcmp(argv[1], "--help") == 0 ||
-			  strcmp(argv[1], "-h") == 0))
-		return cli_help(mcp_help);
-	if (argc != 1)
-		return cli_usage_error("mcp", mcp_usage, "takes no arguments "
+	code = cli_parse(&mcp_cmd, opts, argc, argv);
+	if (code != CLI_GO)
+		return code;
+	if (optind < argc)
+		return cli_usage_error(&mcp_cmd, opts, "takes no arguments "
 				       "(the project: lockfs -C DIR mcp)");
 	/* A client that goes away must not kill the server mid-commit. */
 	signal(SIGPIPE, SIG_IGN);

@@ -43,7 +43,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cli.h"
 #include "commands.h"
+#include "error.h"
 #include "filestamp.h"
 #include "fuse_ops.h"
 #include "immutable.h"
@@ -53,71 +55,56 @@
 #define READY_TIMEOUT_MS 10000	/* for the daemon to mount, or to exit */
 #define EXIT_POLL_MS 20
 
-static const char mount_usage[] =
-	"usage: lockfs [-C DIR] mount [-f] [DIR]\n"
-	"\n"
-	"Mount the project's locks at DIR/.locks/fs (DIR: the project found\n"
-	"from -C or the working directory).  Creates .locks/ and the store when\n"
-	"missing, clears a dead mount left by a killed daemon, and returns once\n"
-	"the mount answers.\n"
-	"\n"
-	"  -f, --foreground  stay in the foreground (SIGTERM or SIGINT unmounts)\n"
-	"  -h, --help        show this help\n"
-	"\n"
-	"Exit codes: 0 mounted; 1 already mounted (by the daemon named) or\n"
-	"something else is mounted there; 2 usage; 3 cannot set up the project\n"
-	"or mount.\n";
+/* The command being run, for "lockfs CMD: ...": deinit unmounts too. */
+static const char *command = "mount";
 
-static const char umount_usage[] =
-	"usage: lockfs [-C DIR] umount [DIR]\n"
-	"\n"
-	"Unmount DIR/.locks/fs and wait for its daemon to exit.\n"
-	"\n"
-	"Exit codes: 0 unmounted; 1 nothing mounted, or the mount is busy (a\n"
-	"process has its working directory or a file open there); 2 usage;\n"
-	"3 the daemon did not exit.\n";
+static const struct cli_command mount_cmd = {
+	.name = "mount",
+	.operands = "[DIR]",
+	.summary = "Mount the project's locks at DIR/.locks/fs (DIR: the project found\n"
+		   "from -C or the working directory), creating .locks/ when missing,\n"
+		   "and return once the mount answers.",
+	.exit = "Exit: 0 mounted; 1 already mounted, or something else is mounted\n"
+		"there; 2 usage; 3 cannot set up the project or mount.",
+	.page = "lockfs-mount(7)",
+};
 
-/* Options of both commands; -f only for mount.  Returns -1 to go on, or
- * the exit code to return at once (after --help or a usage error). */
-static int parse_args(int argc, char **argv, const char *usage,
-		      bool allow_foreground, bool *foreground, const char **dir)
+static const struct cli_command umount_cmd = {
+	.name = "umount",
+	.operands = "[DIR]",
+	.summary = "Unmount DIR/.locks/fs and wait for its daemon to exit.",
+	.exit = "Exit: 0 unmounted; 1 nothing mounted, or the mount is busy; 2 usage;\n"
+		"3 the daemon did not exit.",
+	.page = "lockfs-mount(7)",
+};
+
+/* The options, then at most one DIR.  Returns CLI_GO to go on, or the
+ * exit code to return at once (after --help or a usage error). */
+static int parse_args(const struct cli_command *c,
+		      const struct cli_option *opts, int argc, char **argv,
+		      const char **dir)
 {
-	static const struct option longopts[] = {
-		{ "foreground", no_argument, NULL, 'f' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	int opt;
+	int code;
 
-	while ((opt = getopt_long(argc, argv, "fh", longopts, NULL)) != -1) {
-		if (opt == 'h') {
-			fputs(usage, stdout);
-			return EXIT_OK;
-		}
-		if (opt != 'f' || !allow_foreground) {
-			fputs(usage, stderr);
-			return EXIT_USAGE;
-		}
-		*foreground = true;
-	}
-	if (argc - optind > 1) {
-		fprintf(stderr, "lockfs: %s: too many arguments\n", argv[0]);
-		fputs(usage, stderr);
-		return EXIT_USAGE;
-	}
+	command = c->name;
+	code = cli_parse(c, opts, argc, argv);
+	if (code != CLI_GO)
+		return code;
+	if (argc - optind > 1)
+		return cli_usage_error(c, opts, "too many arguments");
 	*dir = optind < argc ? argv[optind] : NULL;
-	return -1;
+	return CLI_GO;
 }
 
 /* DIR on the command line names the project exactly, like -C. */
-static int project_root(const char *root, const char *dir, char *out)
+static int chosen_root(const char *root, const char *dir, char *out)
 {
 	if (!dir) {
 		snprintf(out, PATH_MAX, "%s", root);
 		return 0;
 	}
 	if (!realpath(dir, out)) {
-		fprintf(stderr, "lockfs: %s: %s\n", dir, strerror(errno));
+		cli_error(command, "%s: %s", dir, strerror(errno));
 		return EXIT_USAGE;
 	}
 	return 0;
@@ -183,7 +170,7 @@ static int fusermount(const char *const *args)
 		return -errno;
 	if (pid == 0) {
 		execvp(argv[0], (char *const *)argv);
-		fprintf(stderr, "lockfs: cannot run fusermount3: %s\n",
+		cli_error(command, "cannot run fusermount3: %s",
 			strerror(errno));
 		_exit(127);
 	}
@@ -203,7 +190,7 @@ static int clear_dead_mount(const char *mp)
 	if (stat(mp, &sb) == 0 || errno != ENOTCONN)
 		return 0;
 	if (fusermount(args) < 0 || stat(mp, &sb) < 0) {
-		fprintf(stderr, "lockfs: %s: cannot clear the dead mount left by a killed daemon\n",
+		cli_error(command, "%s: cannot clear the dead mount left by a killed daemon",
 			mp);
 		return -EIO;
 	}
@@ -287,36 +274,36 @@ static int seal_bare(const char *mp)
  * code of what is in the way. */
 static int prepare(const struct project *p, int *pid_fd)
 {
+	const char *mp = project_path(p, PROJECT_MOUNTPOINT);
+	const char *pid_path = project_path(p, PROJECT_PID);
 	pid_t other = 0;
 	int fd, rc = EXIT_STORE;
 
-	fd = claim_pid_file(p->pid_path, &other);
+	fd = claim_pid_file(pid_path, &other);
 	if (fd == -EBUSY && other > 0) {
-		fprintf(stderr, "lockfs: %s is already mounted by pid %d\n",
-			p->mountpoint, (int)other);
+		cli_error(command, "%s is already mounted by pid %d", mp,
+			  (int)other);
 		return EXIT_HELD;
 	}
 	if (fd == -EBUSY) {
-		fprintf(stderr, "lockfs: another lockfs is mounting %s\n",
-			p->mountpoint);
+		cli_error(command, "another lockfs is mounting %s", mp);
 		return EXIT_HELD;
 	}
 	if (fd < 0) {
-		fprintf(stderr, "lockfs: %s: %s\n", p->pid_path, strerror(-fd));
+		cli_error(command, "%s: %s", pid_path, strerror(-fd));
 		return EXIT_STORE;
 	}
-	if (clear_dead_mount(p->mountpoint) < 0)
+	if (clear_dead_mount(mp) < 0)
 		goto fail;
-	if (is_mount_point(p->mountpoint)) {
-		fprintf(stderr, "lockfs: something else is mounted at %s; unmount it first (fusermount3 -u %s)\n",
-			p->mountpoint, p->mountpoint);
+	if (is_mount_point(mp)) {
+		cli_error(command, "something else is mounted at %s; unmount it first (fusermount3 -u %s)",
+			  mp, mp);
 		rc = EXIT_HELD;
 		goto fail;
 	}
-	rc = seal_bare(p->mountpoint);
+	rc = seal_bare(mp);
 	if (rc < 0) {
-		fprintf(stderr, "lockfs: %s: %s\n", p->mountpoint,
-			strerror(-rc));
+		cli_error(command, "%s: %s", mp, strerror(-rc));
 		rc = EXIT_STORE;
 		goto fail;
 	}
@@ -336,17 +323,15 @@ static int mount_on(struct fuse *f, const char *mp)
 	int dir = open(mp, O_RDONLY | O_DIRECTORY | O_CLOEXEC), rc;
 
 	if (dir < 0) {
-		fprintf(stderr, "lockfs: %s: %s\n", mp, strerror(errno));
+		cli_error(command, "%s: %s", mp, strerror(errno));
 		return -1;
 	}
-	if (fchmod(dir, 0755) < 0) {
-		/* Not the owner: root may mount there all the same, and
-		 * fusermount3 explains it to anyone else. */
-	}
+	/* Fails when not the owner: root may mount there all the same, and
+	 * fusermount3 explains it to anyone else. */
+	lf_ignore_result(fchmod(dir, 0755));
 	rc = fuse_mount(f, mp);
-	if (fchmod(dir, 0555) < 0) {
-		/* As above: then it was never made writable. */
-	}
+	/* As above: if this fails, it was never made writable. */
+	lf_ignore_result(fchmod(dir, 0555));
 	close(dir);
 	return rc;
 }
@@ -371,7 +356,8 @@ static int serve(struct project *p, int pid_fd, void (*on_ready)(void *),
 
 	e = write_pid(pid_fd);
 	if (e < 0) {
-		fprintf(stderr, "lockfs: %s: %s\n", p->pid_path, strerror(-e));
+		cli_error(command, "%s: %s", project_path(p, PROJECT_PID),
+			  strerror(-e));
 		goto out;
 	}
 	f = fuse_new(&args, lockfs_fuse_operations(), sizeof(struct fuse_operations),
@@ -387,7 +373,7 @@ static int serve(struct project *p, int pid_fd, void (*on_ready)(void *),
 	signal(SIGINT, SIG_DFL);
 	if (fuse_set_signal_handlers(se) != 0)
 		goto destroy;
-	if (mount_on(f, p->mountpoint) == 0) {
+	if (mount_on(f, project_path(p, PROJECT_MOUNTPOINT)) == 0) {
 		/* Positive: the signal that stopped the loop. */
 		rc = fuse_loop(f) < 0 ? EXIT_STORE : EXIT_OK;
 		fuse_unmount(f);
@@ -397,7 +383,7 @@ destroy:
 	fuse_destroy(f);
 out:
 	fuse_opt_free_args(&args);
-	unlink(p->pid_path);
+	unlink(project_path(p, PROJECT_PID));
 	close(pid_fd);
 	return rc;
 }
@@ -414,9 +400,8 @@ static void signal_ready(void *arg)
 		dup2(null, STDERR_FILENO);
 		close(null);
 	}
-	if (write(fd, "", 1) < 0) {
-		/* The parent is gone: nobody is left to tell. */
-	}
+	/* Fails when the parent is gone: nobody is left to tell. */
+	lf_ignore_result(write(fd, "", 1));
 	close(fd);
 }
 
@@ -443,12 +428,14 @@ static void close_inherited(int keep_a, int keep_b)
 /* The daemon has answered: check that the mount point now shows it. */
 static int check_mounted(const struct project *p)
 {
+	const char *path = project_path(p, PROJECT_MOUNTPOINT);
 	struct stat mp, dir;
 
-	if (stat(p->mountpoint, &mp) == 0 && stat(p->locks_dir, &dir) == 0 &&
+	if (stat(path, &mp) == 0 &&
+	    stat(project_path(p, PROJECT_LOCKS_DIR), &dir) == 0 &&
 	    mp.st_dev != dir.st_dev)
 		return EXIT_OK;
-	fprintf(stderr, "lockfs: %s: the mount does not show\n", p->mountpoint);
+	cli_error(command, "%s: the mount does not show", path);
 	return EXIT_STORE;
 }
 
@@ -463,8 +450,9 @@ static int wait_ready(const struct project *p, int fd, pid_t child)
 		n = poll(&pfd, 1, READY_TIMEOUT_MS);
 	while (n < 0 && errno == EINTR);
 	if (n == 0) {
-		fprintf(stderr, "lockfs: the daemon (pid %d) did not mount %s within %d s; stopping it\n",
-			(int)child, p->mountpoint, READY_TIMEOUT_MS / 1000);
+		cli_error(command, "the daemon (pid %d) did not mount %s within %d s; stopping it",
+			  (int)child, project_path(p, PROJECT_MOUNTPOINT),
+			  READY_TIMEOUT_MS / 1000);
 		kill(child, SIGTERM);
 		return EXIT_STORE;
 	}
@@ -486,9 +474,9 @@ static int run_daemon(struct project *p, int pid_fd, int pipefd[2])
 	close(pipefd[0]);
 	setsid();
 	close_inherited(pid_fd, pipefd[1]);
-	if (chdir("/") < 0) {
-		/* Stays where it is; that only keeps the directory busy. */
-	}
+	/* If it fails, it stays where it is; that only keeps the directory
+	 * busy. */
+	lf_ignore_result(chdir("/"));
 	return serve(p, pid_fd, signal_ready, &pipefd[1]);
 }
 
@@ -498,7 +486,7 @@ static int daemonize(struct project *p, int pid_fd)
 	pid_t child;
 
 	if (pipe2(pipefd, O_CLOEXEC) < 0) {
-		fprintf(stderr, "lockfs: pipe: %s\n", strerror(errno));
+		cli_error(command, "pipe: %s", strerror(errno));
 		close(pid_fd);
 		return EXIT_STORE;
 	}
@@ -506,7 +494,7 @@ static int daemonize(struct project *p, int pid_fd)
 	if (child == 0)
 		_exit(run_daemon(p, pid_fd, pipefd));
 	if (child < 0)
-		fprintf(stderr, "lockfs: fork: %s\n", strerror(errno));
+		cli_error(command, "fork: %s", strerror(errno));
 	/* The child's copy of pid_fd holds the project's claim from now on. */
 	close(pid_fd);
 	close(pipefd[1]);
@@ -535,17 +523,18 @@ static void ensure_std_fds(void)
 static void log_config(const struct project *p, const char *msg)
 {
 	if (!msg) {
-		syslog(LOG_NOTICE, "%s: .locks/config is good again", p->root);
-		fprintf(stderr, "lockfs: %s: .locks/config is good again\n",
-			p->root);
+		syslog(LOG_NOTICE, "%s: .locks/config is good again",
+		       project_root(p));
+		cli_error(command, "%s: .locks/config is good again",
+			  project_root(p));
 		return;
 	}
 	syslog(LOG_WARNING, "%s: .locks/config is broken (%s): reads go on "
 	       "with the last good settings, changes are refused until it is "
-	       "fixed", p->root, msg);
-	fprintf(stderr, "lockfs: %s: .locks/config is broken (%s): reads go "
-		"on with the last good settings, changes are refused until it "
-		"is fixed\n", p->root, msg);
+	       "fixed", project_root(p), msg);
+	cli_error(command, "%s: .locks/config is broken (%s): reads go "
+		  "on with the last good settings, changes are refused until it "
+		  "is fixed", project_root(p), msg);
 }
 
 int cmd_mount(const char *root, int argc, char **argv)
@@ -555,22 +544,25 @@ int cmd_mount(const char *root, int argc, char **argv)
 	struct project *p;
 	bool foreground = false;
 	const char *dir = NULL;
+	const struct cli_option opts[] = {
+		{ "foreground", 'f', CLI_OPT_FLAG, &foreground, NULL,
+		  "stay in the foreground (SIGTERM or SIGINT\nunmounts)" },
+		{ NULL, 0, CLI_OPT_FLAG, NULL, NULL, NULL },
+	};
 	int rc, pid_fd = -1;
 
-	rc = parse_args(argc, argv, mount_usage, true, &foreground, &dir);
-	if (rc >= 0)
+	rc = parse_args(&mount_cmd, opts, argc, argv, &dir);
+	if (rc != CLI_GO)
 		return rc;
-	rc = project_root(root, dir, dir_root);
+	rc = chosen_root(root, dir, dir_root);
 	if (rc != 0)
 		return rc;
 	ensure_std_fds();
 	if (project_open(dir_root, true, &p, &err) < 0) {
-		fprintf(stderr, "lockfs: %s\n", err.msg);
+		cli_error(command, "%s", err.msg);
 		return EXIT_STORE;
 	}
-	p->config_report = log_config;
-	if (p->config_error.code)
-		log_config(p, p->config_error.msg);
+	project_set_config_report(p, log_config);
 	rc = prepare(p, &pid_fd);
 	if (rc == EXIT_OK)
 		rc = foreground ? serve(p, pid_fd, NULL, NULL)
@@ -608,7 +600,7 @@ static int wait_daemon_exit(const char *pid_path)
 			return 0;
 		nanosleep(&pause, NULL);
 	}
-	fprintf(stderr, "lockfs: the daemon (pid %d) did not exit within %d s\n",
+	cli_error(command, "the daemon (pid %d) did not exit within %d s",
 		(int)pid, READY_TIMEOUT_MS / 1000);
 	return -ETIMEDOUT;
 }
@@ -622,28 +614,32 @@ static int unmount(const char *mp)
 
 	if (fusermount(is_dead ? dead : live) == 0)
 		return EXIT_OK;
-	fprintf(stderr, "lockfs: cannot unmount %s\n", mp);
+	cli_error(command, "cannot unmount %s", mp);
 	return EXIT_HELD;
 }
 
 /* Unmount the project at dir_root and wait for its daemon.  The mount
- * point and pid file are found from the root alone: unmounting must work
- * even when the project's config no longer parses.  quiet: nothing
- * mounted is not worth a message (deinit). */
+ * point and pid file are found from the root alone (project_path_at):
+ * unmounting must work even when the project's config no longer parses.
+ * quiet: nothing mounted is not worth a message (deinit). */
 static int umount_project(const char *dir_root, bool quiet)
 {
-	char mp[PATH_MAX + 16], pid_path[PATH_MAX + 24];
+	char mp[PATH_MAX], pid_path[PATH_MAX];
+	struct lf_error err = { 0 };
 	bool mounted;
 	pid_t pid;
 	int rc, running;
 
-	snprintf(mp, sizeof(mp), "%s/.locks/fs", dir_root);
-	snprintf(pid_path, sizeof(pid_path), "%s/.locks/mount.pid", dir_root);
+	if (project_path_at(dir_root, PROJECT_MOUNTPOINT, mp, &err) < 0 ||
+	    project_path_at(dir_root, PROJECT_PID, pid_path, &err) < 0) {
+		fprintf(stderr, "lockfs: %s\n", err.msg);
+		return EXIT_STORE;
+	}
 	running = daemon_running(pid_path, &pid);
 	mounted = is_mount_point(mp);
 	if (!mounted && !running) {
 		if (!quiet)
-			fprintf(stderr, "lockfs: nothing is mounted at %s\n", mp);
+			cli_error(command, "nothing is mounted at %s", mp);
 		return EXIT_HELD;
 	}
 	if (mounted) {
@@ -661,7 +657,7 @@ static int umount_project(const char *dir_root, bool quiet)
 	 * older daemon, by hand) must not stay so. */
 	rc = seal_bare(mp);
 	if (rc < 0) {
-		fprintf(stderr, "lockfs: %s: %s\n", mp, strerror(-rc));
+		cli_error(command, "%s: %s", mp, strerror(-rc));
 		return EXIT_STORE;
 	}
 	return EXIT_OK;
@@ -669,15 +665,17 @@ static int umount_project(const char *dir_root, bool quiet)
 
 int cmd_umount(const char *root, int argc, char **argv)
 {
+	static const struct cli_option opts[] = {
+		{ NULL, 0, CLI_OPT_FLAG, NULL, NULL, NULL },
+	};
 	char dir_root[PATH_MAX];
-	bool unused = false;
 	const char *dir = NULL;
 	int rc;
 
-	rc = parse_args(argc, argv, umount_usage, false, &unused, &dir);
-	if (rc >= 0)
+	rc = parse_args(&umount_cmd, opts, argc, argv, &dir);
+	if (rc != CLI_GO)
 		return rc;
-	rc = project_root(root, dir, dir_root);
+	rc = chosen_root(root, dir, dir_root);
 	if (rc != 0)
 		return rc;
 	return umount_project(dir_root, false);
@@ -685,20 +683,16 @@ int cmd_umount(const char *root, int argc, char **argv)
 
 /* ---- deinit ---- */
 
-static const char deinit_usage[] =
-	"usage: lockfs [-C DIR] deinit [--force] [DIR]\n"
-	"\n"
-	"Remove lockfs from the project DIR: unmount DIR/.locks/fs if it is\n"
-	"mounted, clear the immutable attribute of the bare mount point, and\n"
-	"delete DIR/.locks/ (the store, the event log, the config).  Refused\n"
-	"while any live lock is held, unless --force.\n"
-	"\n"
-	"  -f, --force   remove it even with live locks, or a store that does\n"
-	"                not parse\n"
-	"\n"
-	"Exit codes: 0 removed; 1 live locks are held (nothing removed), or\n"
-	"the mount is busy; 2 usage, or no .locks/ in DIR; 3 the store cannot\n"
-	"be read, or .locks/ cannot be removed (the message names the file).\n";
+static const struct cli_command deinit_cmd = {
+	.name = "deinit",
+	.operands = "[DIR]",
+	.summary = "Remove lockfs from the project DIR: unmount it, clear the immutable\n"
+		   "attribute of the mount point and delete DIR/.locks/.  Refused while a\n"
+		   "live lock is held, unless --force.",
+	.exit = "Exit: 0 removed; 1 live locks are held, or the mount is busy; 2 usage,\n"
+		"or no .locks/ in DIR; 3 the store or .locks/ cannot be read or removed.",
+	.page = "lockfs(1)",
+};
 
 /* Live locks in the store, or a negative errno (err set). */
 static int count_live(const char *dir_root, struct lf_error *err)
@@ -745,70 +739,50 @@ static int remove_tree(const char *dir)
 	rc = nftw(dir, remove_one, 16, FTW_DEPTH | FTW_PHYS | FTW_MOUNT);
 	if (rc == 0)
 		return 0;
-	fprintf(stderr, "lockfs: cannot remove %s: %s\n",
+	cli_error(command, "cannot remove %s: %s",
 		removal_failed ? removal_failed : dir,
 		strerror(rc > 0 ? rc : errno));
 	return -1;
 }
 
-static int parse_deinit(int argc, char **argv, bool *force, const char **dir)
-{
-	static const struct option longopts[] = {
-		{ "force", no_argument, NULL, 'f' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	int opt;
-
-	while ((opt = getopt_long(argc, argv, "fh", longopts, NULL)) != -1) {
-		if (opt == 'h') {
-			fputs(deinit_usage, stdout);
-			return EXIT_OK;
-		}
-		if (opt != 'f') {
-			fputs(deinit_usage, stderr);
-			return EXIT_USAGE;
-		}
-		*force = true;
-	}
-	if (argc - optind > 1) {
-		fprintf(stderr, "lockfs: deinit: too many arguments\n");
-		fputs(deinit_usage, stderr);
-		return EXIT_USAGE;
-	}
-	*dir = optind < argc ? argv[optind] : NULL;
-	return -1;
-}
-
 int cmd_deinit(const char *root, int argc, char **argv)
 {
-	char dir_root[PATH_MAX], locks[PATH_MAX + 8], mp[PATH_MAX + 16];
+	char dir_root[PATH_MAX], locks[PATH_MAX], mp[PATH_MAX];
 	struct lf_error err = { 0 };
 	const char *dir = NULL;
 	bool force = false;
 	struct stat sb;
+	const struct cli_option opts[] = {
+		{ "force", 'f', CLI_OPT_FLAG, &force, NULL,
+		  "remove it even with live locks, or a store that\n"
+		  "does not parse" },
+		{ NULL, 0, CLI_OPT_FLAG, NULL, NULL, NULL },
+	};
 	int rc, live;
 
-	rc = parse_deinit(argc, argv, &force, &dir);
-	if (rc >= 0)
+	rc = parse_args(&deinit_cmd, opts, argc, argv, &dir);
+	if (rc != CLI_GO)
 		return rc;
-	rc = project_root(root, dir, dir_root);
+	rc = chosen_root(root, dir, dir_root);
 	if (rc != 0)
 		return rc;
-	snprintf(locks, sizeof(locks), "%s/.locks", dir_root);
-	snprintf(mp, sizeof(mp), "%s/.locks/fs", dir_root);
+	if (project_path_at(dir_root, PROJECT_LOCKS_DIR, locks, &err) < 0 ||
+	    project_path_at(dir_root, PROJECT_MOUNTPOINT, mp, &err) < 0) {
+		fprintf(stderr, "lockfs: deinit: %s\n", err.msg);
+		return EXIT_STORE;
+	}
 	if (lstat(locks, &sb) < 0 || !S_ISDIR(sb.st_mode)) {
-		fprintf(stderr, "lockfs: deinit: no .locks/ in %s\n", dir_root);
+		cli_error(command, "no .locks/ in %s", dir_root);
 		return EXIT_USAGE;
 	}
 	live = count_live(dir_root, &err);
 	if (live < 0 && !force) {
-		fprintf(stderr, "lockfs: deinit: %s (--force removes it all the same)\n",
+		cli_error(command, "%s (--force removes it all the same)",
 			err.msg);
 		return EXIT_STORE;
 	}
 	if (live > 0 && !force) {
-		fprintf(stderr, "lockfs: deinit: %d live lock%s held (see lockfs status); --force removes them too\n",
+		cli_error(command, "%d live lock%s held (see lockfs status); --force removes them too",
 			live, live == 1 ? " is" : "s are");
 		return EXIT_HELD;
 	}
@@ -817,7 +791,7 @@ int cmd_deinit(const char *root, int argc, char **argv)
 		return rc;
 	rc = immutable_set(mp, false);
 	if (rc < 0 && rc != -EOPNOTSUPP && rc != -ENOENT && rc != -EPERM) {
-		fprintf(stderr, "lockfs: %s: cannot clear the immutable attribute: %s\n",
+		cli_error(command, "%s: cannot clear the immutable attribute: %s",
 			mp, strerror(-rc));
 		return EXIT_STORE;
 	}

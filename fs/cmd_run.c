@@ -1,8 +1,8 @@
 /* cmd_run.c - `lockfs run [--wait SECS] RESOURCE... -- COMMAND...`: hold
  * locks exactly as long as a command runs.
  *
- * The proposal asks every prompt to "release locks even if the operation
- * fails" with a try/finally; this is that finally, outside the agent.
+ * An agent must release its locks even when its work fails; this is the
+ * try/finally that does it, outside the agent.
  * `lockfs run` takes the locks (all or none, cli_take), runs COMMAND as its
  * child (execvp, no shell), renews the locks every third of the stale
  * timeout, passes SIGTERM, SIGINT and SIGHUP on to the child, and releases
@@ -34,44 +34,22 @@
 #include "run_guard.h"
 #include "waitchange.h"
 
-static const char run_usage[] =
-	"usage: lockfs run [--wait SECS] [--force] [--note TEXT] RESOURCE... -- COMMAND [ARG...]\n";
-
-static const char run_help[] =
-	"usage: lockfs run [--wait SECS] [--force] [--note TEXT] RESOURCE... -- COMMAND [ARG...]\n"
-	"\n"
-	"Take the locks (all or none, as 'lockfs acquire'), run COMMAND (no\n"
-	"shell: use sh -c '...' for one), renew the locks every third of the\n"
-	"stale timeout while it runs, and release them when it ends: normally,\n"
-	"with an error, killed by a signal, or because lockfs run itself got\n"
-	"SIGTERM, SIGINT or SIGHUP (passed on to COMMAND first).  COMMAND runs\n"
-	"with LOCKFS_INSTANCE set to the instance that holds the locks.  No\n"
-	"process COMMAND started outlives the locks: what is left of its\n"
-	"process tree when it ends, or when lockfs run dies (even by SIGKILL),\n"
-	"is killed with SIGKILL before the locks count as free.  The\n"
-	"tokens go to stderr.  Options go before the resources.\n"
-	"\n"
-	"  -w, --wait SECS   wait up to SECS seconds for the locks (as acquire)\n"
-	"  -f, --force       take over locks of others (as acquire)\n"
-	"  -n, --note TEXT   a one-line note shown by 'lockfs status'\n"
-	"  -h, --help        this text\n"
-	"\n"
-	"Exit: COMMAND's exit status (128+N if a signal N killed it; 127 not\n"
-	"found, 126 not executable), except 5 when a lock was lost while\n"
-	"COMMAND ran (another instance took it over, or it was released):\n"
-	"COMMAND's results were not protected, and stderr says which lock and\n"
-	"what COMMAND's own status was.  If the locks could not be taken,\n"
-	"COMMAND does not run and the exit code is acquire's: 1 held (or the\n"
-	"wait ran out), 2 usage or unknown name, 3 store unreadable, 4 only\n"
-	"stale locks of others in the way.\n";
+static const struct cli_command run_cmd = {
+	.name = "run",
+	.operands = "RESOURCE... -- COMMAND [ARG...]",
+	.summary = "Take the locks (as 'lockfs acquire'), run COMMAND (no shell) while\n"
+		   "renewing them, and release them when it ends, however it ends; no\n"
+		   "process COMMAND started outlives them.  Options go before the\n"
+		   "resources; the tokens go to stderr.",
+	.exit = "Exit: COMMAND's status (128+N for signal N, 127 not found, 126 not\n"
+		"executable); 5 a lock was lost while it ran; acquire's codes if the\n"
+		"locks could not be taken.",
+	.page = "lockfs(1)",
+	.options_first = true,
+};
 
 struct run {
-	const char *cmd;
-	struct project *p;
-	struct holder caller;
-	const char *const *names;
-	size_t n;
-	struct lock_outcome *out;	/* tokens from the acquisition */
+	struct cli_request req;		/* out: tokens from the acquisition */
 	bool *lost;			/* refused a renewal: not ours any more */
 	unsigned interval;		/* seconds between renewals */
 	struct run_guard guard;		/* COMMAND's parent, the holder process */
@@ -80,23 +58,24 @@ struct run {
 };
 
 /* The separator between the resources and the command. */
-static int split_args(const char *cmd, int argc, char **argv, int *dashdash)
+static int split_args(const struct cli_option *opts, int argc, char **argv,
+		      int *dashdash)
 {
 	int i, k;
 
 	for (i = optind; i < argc && strcmp(argv[i], "--") != 0; i++)
 		;
 	if (i == argc)
-		return cli_usage_error(cmd, run_usage,
+		return cli_usage_error(&run_cmd, opts,
 				       "put -- between the resources and the command");
 	if (i == optind)
-		return cli_usage_error(cmd, run_usage,
+		return cli_usage_error(&run_cmd, opts,
 				       "name at least one resource before --");
 	if (i + 1 == argc)
-		return cli_usage_error(cmd, run_usage, "no command after --");
+		return cli_usage_error(&run_cmd, opts, "no command after --");
 	for (k = optind; k < i; k++)
 		if (argv[k][0] == '-')
-			return cli_usage_error(cmd, run_usage,
+			return cli_usage_error(&run_cmd, opts,
 					       "options go before the resources, not \"%s\"",
 					       argv[k]);
 	*dashdash = i;
@@ -110,14 +89,14 @@ static int hold_as_guard(struct run *r)
 	struct proc_stat st;
 	int rc;
 
-	rc = procfs_read_stat(r->p->proc_root, r->guard.pid, &st);
+	rc = procfs_read_stat(project_proc_root(r->req.p), r->guard.pid, &st);
 	if (rc < 0) {
-		cli_error(r->cmd, "cannot read /proc/%d/stat: %s",
+		cli_error(r->req.cmd, "cannot read /proc/%d/stat: %s",
 			  (int)r->guard.pid, strerror(-rc));
 		return EXIT_STORE;
 	}
-	r->caller.pid = st.pid;
-	r->caller.start_time = st.start_time;
+	r->req.caller.pid = st.pid;
+	r->req.caller.start_time = st.start_time;
 	return EXIT_OK;
 }
 
@@ -126,12 +105,25 @@ static int stale_interval(struct run *r)
 	const struct lf_config *cfg;
 	struct lf_error err = { 0 };
 
-	if (project_config(r->p, &cfg, &err) < 0) {
-		cli_error(r->cmd, "%s", err.msg);
+	if (project_config(r->req.p, &cfg, &err) < 0) {
+		cli_error(r->req.cmd, "%s", err.msg);
 		return cli_exit_code(-err.code);
 	}
 	r->interval = cfg->stale_seconds / 3 ? cfg->stale_seconds / 3 : 1;
 	return EXIT_OK;
+}
+
+/* Lock k is another's now, so the command's work under it is no longer
+ * protected: mark it, and say so (what: when it was found out). */
+static void lose(struct run *r, size_t k, const struct lock_outcome *o,
+		 const char *what)
+{
+	char msg[1024];
+
+	r->lost[k] = true;
+	cli_describe_refusal(msg, sizeof(msg), r->req.names[k], o, time(NULL),
+			     "");
+	cli_error(r->req.cmd, "%s: %s", what, msg);
 }
 
 /* One resource at a time: a renewal is all or nothing, and one lock that
@@ -140,28 +132,24 @@ static void renew_all(struct run *r)
 {
 	struct lock_outcome o;
 	struct lf_error err = { 0 };
-	char msg[1024];
 	size_t k;
 	int rc;
 
-	for (k = 0; k < r->n; k++) {
+	for (k = 0; k < r->req.n; k++) {
 		if (r->lost[k])
 			continue;
 		memset(&o, 0, sizeof(o));
-		rc = lockops_request(r->p, &r->caller, REQ_OPEN_WRITE,
-				     &r->names[k], 1, NULL, time(NULL), &o, &err);
+		rc = lockops_request(r->req.p, &r->req.caller,
+				     REQ_OPEN_WRITE, &r->req.names[k], 1, NULL,
+				     time(NULL), &o, &err);
 		if (rc == 0)
 			continue;
 		if (!cli_refused(&o, 1)) {
-			cli_error(r->cmd, "cannot renew %s (will retry): %s",
-				  r->names[k], err.msg);
+			cli_error(r->req.cmd, "cannot renew %s (will retry): %s",
+				  r->req.names[k], err.msg);
 			continue;
 		}
-		r->lost[k] = true;
-		cli_describe_refusal(msg, sizeof(msg), r->names[k], &o,
-				     time(NULL), "");
-		cli_error(r->cmd, "lost the lock while the command runs: %s",
-			  msg);
+		lose(r, k, &o, "lost the lock while the command runs");
 	}
 }
 
@@ -171,11 +159,11 @@ static void exec_command(void *arg)
 	char **argv = r->argv;
 
 	if (sigprocmask(SIG_SETMASK, r->cmd_mask, NULL) < 0) {
-		cli_error(r->cmd, "sigprocmask: %s", strerror(errno));
+		cli_error(r->req.cmd, "sigprocmask: %s", strerror(errno));
 		_exit(126);
 	}
 	execvp(argv[0], argv);
-	cli_error(r->cmd, "%s: %s", argv[0], strerror(errno));
+	cli_error(r->req.cmd, "%s: %s", argv[0], strerror(errno));
 	_exit(errno == ENOENT ? 127 : 126);
 }
 
@@ -188,7 +176,7 @@ static void forward(const struct run *r, pid_t child, int sig,
 	if (info->si_code == SI_KERNEL)
 		return;
 	if (kill(child, sig) < 0)
-		cli_error(r->cmd, "cannot pass %s on to the command: %s",
+		cli_error(r->req.cmd, "cannot pass %s on to the command: %s",
 			  strsignal(sig), strerror(errno));
 }
 
@@ -219,7 +207,8 @@ static int supervise(struct run *r, const sigset_t *set, int *status)
 			return rc;
 	}
 	/* sigtimedwait() itself failed: still wait, then release. */
-	cli_error(r->cmd, "sigtimedwait: %s; no more renewals", strerror(errno));
+	cli_error(r->req.cmd, "sigtimedwait: %s; no more renewals",
+		  strerror(errno));
 	return run_guard_wait(&r->guard, true, status);
 }
 
@@ -229,25 +218,22 @@ static void release_ours(struct run *r)
 {
 	struct lock_outcome o;
 	struct lf_error err = { 0 };
-	char msg[1024];
 	size_t k;
 	int rc;
 
-	for (k = 0; k < r->n; k++) {
+	for (k = 0; k < r->req.n; k++) {
 		memset(&o, 0, sizeof(o));
-		rc = lockops_release_token(r->p, &r->caller, r->names[k],
-					   r->out[k].token, time(NULL), &o, &err);
+		rc = lockops_release_token(r->req.p, &r->req.caller,
+					   r->req.names[k], r->req.out[k].token,
+					   time(NULL), &o, &err);
 		if (rc == -ENOENT)
 			continue;	/* the command released it itself */
-		if (rc == -EEXIST) {
-			r->lost[k] = true;
-			cli_describe_refusal(msg, sizeof(msg), r->names[k], &o,
-					     time(NULL), "");
-			cli_error(r->cmd, "lost the lock while the command ran; not releasing it: %s",
-				  msg);
-		} else if (rc < 0)
-			cli_error(r->cmd, "cannot release %s: %s", r->names[k],
-				  err.msg);
+		if (rc == -EEXIST)
+			lose(r, k, &o, "lost the lock while the command ran; "
+			     "not releasing it");
+		else if (rc < 0)
+			cli_error(r->req.cmd, "cannot release %s: %s",
+				  r->req.names[k], err.msg);
 	}
 }
 
@@ -259,14 +245,14 @@ static int lost_verdict(const struct run *r, int code)
 	char names[1024] = "";
 	size_t k, len = 0;
 
-	for (k = 0; k < r->n; k++)
+	for (k = 0; k < r->req.n; k++)
 		if (r->lost[k] && len < sizeof(names))
 			len += (size_t)snprintf(names + len, sizeof(names) - len,
 						"%s%s", len ? ", " : "",
-						r->names[k]);
+						r->req.names[k]);
 	if (!len)
 		return code;
-	cli_error(r->cmd, "the command ran without its lock on %s (its own exit status: %d); exit %d",
+	cli_error(r->req.cmd, "the command ran without its lock on %s (its own exit status: %d); exit %d",
 		  names, code, EXIT_LOST);
 	return EXIT_LOST;
 }
@@ -283,9 +269,9 @@ static int run_locked(struct run *r, const sigset_t *set)
 {
 	int status = 0, rc;
 
-	rc = run_guard_go(&r->guard, r->caller.instance);
+	rc = run_guard_go(&r->guard, r->req.caller.instance);
 	if (rc < 0) {
-		cli_error(r->cmd, "cannot start the command: %s", strerror(-rc));
+		cli_error(r->req.cmd, "cannot start the command: %s", strerror(-rc));
 		run_guard_end(&r->guard);
 		release_ours(r);
 		return EXIT_STORE;
@@ -294,64 +280,27 @@ static int run_locked(struct run *r, const sigset_t *set)
 	release_ours(r);
 	run_guard_end(&r->guard);
 	if (rc < 0) {
-		cli_error(r->cmd, "waitpid: %s", strerror(-rc));
+		cli_error(r->req.cmd, "waitpid: %s", strerror(-rc));
 		return EXIT_STORE;
 	}
 	return lost_verdict(r, exit_status(status));
 }
 
-static int parse_options(struct cli_take *t, bool *force, bool *help,
-			 int argc, char **argv)
-{
-	static const struct option opts[] = {
-		{ "wait", required_argument, NULL, 'w' },
-		{ "force", no_argument, NULL, 'f' },
-		{ "note", required_argument, NULL, 'n' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	int opt;
-
-	opterr = 0;
-	/* '+': stop at the first resource; the command's own options
-	 * after -- are not ours. */
-	while ((opt = getopt_long(argc, argv, "+:w:fn:h", opts, NULL)) != -1) {
-		switch (opt) {
-		case 'w':
-			if (cli_parse_seconds(optarg, &t->wait) < 0)
-				return cli_usage_error(t->cmd, run_usage,
-					"--wait takes a number of seconds (0 to %.0f), not \"%s\"",
-					CLI_WAIT_MAX, optarg);
-			break;
-		case 'f':
-			*force = true;
-			break;
-		case 'n':
-			t->note = optarg;
-			break;
-		case 'h':
-			*help = true;
-			return EXIT_OK;
-		default:
-			return cli_bad_option(t->cmd, run_usage, opt, argv);
-		}
-	}
-	return EXIT_OK;
-}
-
 int cmd_run(const char *root, int argc, char **argv)
 {
-	struct run r = { .cmd = "run" };
-	struct cli_take t = { .cmd = "run" };
+	struct run r = { 0 };
+	struct cli_option opts[4];
+	struct cli_take t = { 0 };
+	struct cli_request *req = &r.req;
 	sigset_t set, old;
-	bool force = false, help = false, guarded = false;
+	bool force = false, guarded = false;
 	int code, dd = 0, rc;
 
-	code = parse_options(&t, &force, &help, argc, argv);
-	if (code == EXIT_OK && help)
-		return cli_help(run_help);
-	if (code == EXIT_OK)
-		code = split_args(r.cmd, argc, argv, &dd);
+	cli_take_options(opts, &t, &force);
+	code = cli_parse(&run_cmd, opts, argc, argv);
+	if (code != CLI_GO)
+		return code;
+	code = split_args(opts, argc, argv, &dd);
 	if (code != EXIT_OK)
 		return code;
 	sigemptyset(&set);
@@ -361,59 +310,49 @@ int cmd_run(const char *root, int argc, char **argv)
 	sigaddset(&set, SIGCHLD);
 	sigaddset(&set, SIGIO);
 	if (sigprocmask(SIG_BLOCK, &set, &old) < 0) {
-		cli_error(r.cmd, "sigprocmask: %s", strerror(errno));
+		cli_error(run_cmd.name, "sigprocmask: %s", strerror(errno));
 		return EXIT_STORE;
 	}
-	r.names = (const char *const *)argv + optind;
-	r.n = (size_t)(dd - optind);
+	req->cmd = run_cmd.name;
 	r.argv = argv + dd + 1;
 	r.cmd_mask = &old;
 	/* Forked first: the guard must not share the store's descriptors
 	 * (a flock lives as long as any copy of its descriptor). */
 	rc = run_guard_fork(&r.guard, exec_command, &r);
 	if (rc < 0) {
-		cli_error(r.cmd, "fork: %s", strerror(-rc));
+		cli_error(req->cmd, "fork: %s", strerror(-rc));
 		code = EXIT_STORE;
 		goto out;
 	}
 	guarded = true;
-	code = cli_open(r.cmd, root, CLI_CREATE, &r.p);
-	if (code == EXIT_OK)
-		code = cli_caller(r.cmd, r.p, &r.caller);
+	code = cli_request_begin(req, &run_cmd, opts, root, CLI_CREATE,
+				 argv + optind, (size_t)(dd - optind), force);
 	if (code == EXIT_OK)
 		code = hold_as_guard(&r);
 	if (code == EXIT_OK)
 		code = stale_interval(&r);
 	if (code != EXIT_OK)
 		goto out;
-	r.out = calloc(r.n, sizeof(*r.out));
-	r.lost = calloc(r.n, sizeof(*r.lost));
-	if (!r.out || !r.lost) {
-		cli_error(r.cmd, "out of memory");
+	r.lost = calloc(req->n, sizeof(*r.lost));
+	if (!r.lost) {
+		cli_error(req->cmd, "out of memory");
 		code = EXIT_STORE;
 		goto out;
 	}
-	r.caller.force = r.caller.force || force;
-	t.p = r.p;
-	t.caller = &r.caller;
-	t.names = r.names;
-	t.n = r.n;
 	t.wait_sigmask = &old;
-	t.out = r.out;
-	code = cli_take(&t);
+	code = cli_take(req, &t);
 	if (code != EXIT_OK)
 		goto out;
-	cli_print_taken(stderr, r.names, r.out, r.n);
+	cli_print_taken(stderr, req->names, req->out, req->n);
 	/* Force was for taking the locks: renewing or releasing must never
 	 * take or drop another's. */
-	r.caller.force = false;
+	req->caller.force = false;
 	guarded = false;
 	code = run_locked(&r, &set);
 out:
 	if (guarded)
 		run_guard_end(&r.guard);
 	free(r.lost);
-	free(r.out);
-	project_close(r.p);
+	cli_request_end(req);
 	return code;
 }

@@ -1,5 +1,5 @@
-/* cmd_status.c - `lockfs status [--json]`: the proposal's "Active Locks"
- * dashboard (its Prompt 10), for a person or for a program.
+/* cmd_status.c - `lockfs status [--json]`: the "Active Locks"
+ * dashboard (who holds what, since when), for a person or for a program.
  *
  * One consistent read (lockops_list) gives every entry with its staleness,
  * age and oddities already worked out by core; this file lays them out as
@@ -17,32 +17,13 @@
 #include "cli.h"
 #include "lockview.h"
 
-static const char status_usage[] = "usage: lockfs status [--json]\n";
-
-static const char status_help[] =
-	"usage: lockfs status [--json]\n"
-	"\n"
-	"Show every lock of the project: resource, instance, since when (the\n"
-	"last acquisition or renewal, local time), age, live or stale and why,\n"
-	"fencing token and note.  Entries that other writers put in locks.json\n"
-	"are listed too; odd ones (names outside the project's set, a resource\n"
-	"listed twice, an unreadable timestamp, a field of the wrong type) are\n"
-	"marked with '!'.  An entry lockfs cannot read a resource from claims\n"
-	"nothing; it is listed below the table and kept in locks.json as it is.\n"
-	"A broken .locks/config is reported (on stderr, and above the table)\n"
-	"and the locks are listed with the default settings all the same.\n"
-	"Colour only on a terminal, and never when NO_COLOR is set.\n"
-	"\n"
-	"  -j, --json        a JSON array for programs: per lock the object\n"
-	"                    that 'cat' shows on the mount, plus \"duplicate\",\n"
-	"                    \"flags\" (\"unknown-name\", \"duplicate\",\n"
-	"                    \"bad-timestamp\", \"bad-field\") and \"problem\"\n"
-	"                    (what is unreadable, or null); an entry that claims\n"
-	"                    nothing is an object with \"resource\": null, the\n"
-	"                    flag \"no-claim\" and its \"problem\"\n"
-	"  -h, --help        this text\n"
-	"\n"
-	"Exit: 0 shown; 2 usage; 3 store unreadable (the message says where).\n";
+static const struct cli_command status_cmd = {
+	.name = "status",
+	.summary = "Show every lock of the project: resource, instance, since, age, live\n"
+		   "or stale and why, token and note; odd entries are marked with '!'.",
+	.exit = "Exit: 0 shown; 2 usage; 3 store unreadable.",
+	.page = "lockfs(1)",
+};
 
 /* ---- flags shared by both views ---- */
 
@@ -287,7 +268,8 @@ int status_print_table(FILE *f, struct project *p,
 		fprintf(f, "%s!%s .locks/config is broken: %s\n", st.odd,
 			st.reset, broken.msg);
 	cli_format_age(cfg->stale_seconds, timeout, sizeof(timeout));
-	fprintf(f, "Active locks in %s (stale after %s):\n", p->root, timeout);
+	fprintf(f, "Active locks in %s (stale after %s):\n", project_root(p),
+		timeout);
 	if (list->n == 0) {
 		fprintf(f, "No active locks.\n");
 		print_odd(list, &st);
@@ -305,33 +287,26 @@ int status_print_table(FILE *f, struct project *p,
 
 int cmd_status(const char *root, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	const char *cmd = "status";
 	struct lock_list list = { 0 };
 	struct lf_error err = { 0 }, broken = { 0 };
 	const struct lf_config *cfg;
 	struct project *p = NULL;
 	bool json = false;
-	int opt, code, rc;
+	const struct cli_option opts[] = {
+		{ "json", 'j', CLI_OPT_FLAG, &json, NULL,
+		  "a JSON array for programs: per lock the object\n"
+		  "'cat' shows on the mount, and what is odd\n"
+		  "about it" },
+		{ NULL, 0, CLI_OPT_FLAG, NULL, NULL, NULL },
+	};
+	int code, rc;
 
-	opterr = 0;
-	while ((opt = getopt_long(argc, argv, ":jh", opts, NULL)) != -1) {
-		switch (opt) {
-		case 'j':
-			json = true;
-			break;
-		case 'h':
-			return cli_help(status_help);
-		default:
-			return cli_bad_option(cmd, status_usage, opt, argv);
-		}
-	}
+	code = cli_parse(&status_cmd, opts, argc, argv);
+	if (code != CLI_GO)
+		return code;
 	if (optind < argc)
-		return cli_usage_error(cmd, status_usage, "takes no arguments");
+		return cli_usage_error(&status_cmd, opts, "takes no arguments");
 	code = cli_open(cmd, root, CLI_READ, &p);
 	if (code != EXIT_OK)
 		return code;

@@ -12,47 +12,34 @@
 #include "cli.h"
 #include "procfs.h"
 
-static const char whoami_usage[] = "usage: lockfs whoami\n";
-
-static const char whoami_help[] =
-	"usage: lockfs whoami\n"
-	"\n"
-	"Print the instance that a lock taken from here would record: first\n"
-	"line the instance alone (for scripts), then the rule that decided it,\n"
-	"the holder process recorded with its locks (the one whose exit makes\n"
-	"them stale), the host, and whether LOCKFS_FORCE is set.  The rules, in\n"
-	"order: LOCKFS_INSTANCE; CLAUDE_CODE_SESSION_ID (CLI-..., or Desktop-...\n"
-	"under Claude Desktop); CODEX_THREAD_ID (Codex-...); else the process\n"
-	"tree: the nearest ancestor that is not a shell or a wrapper, or an\n"
-	"interactive shell, which is its own instance.  Needs no project.\n"
-	"\n"
-	"  -h, --help        this text\n"
-	"\n"
-	"Exit: 0 shown; 2 usage, or LOCKFS_INSTANCE (or a session id) is not a\n"
-	"usable label; 3 the process tree cannot be read.\n";
+static const struct cli_command whoami_cmd = {
+	.name = "whoami",
+	.summary = "Print the instance a lock taken from here would record (the first\n"
+		   "line, for scripts), the rule that decided it, the holder process,\n"
+		   "the host and whether LOCKFS_FORCE is set.  Needs no project.",
+	.exit = "Exit: 0 shown; 2 usage or an unusable label; 3 the process tree\n"
+		"cannot be read.",
+	.page = "lockfs(1)",
+};
 
 int cmd_whoami(const char *root, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+	static const struct cli_option opts[] = {
+		{ NULL, 0, CLI_OPT_FLAG, NULL, NULL, NULL },
 	};
 	const char *cmd = "whoami";
 	struct lf_error err = { 0 };
 	char comm[PROCFS_COMM_MAX];
 	struct proc_stat st;
 	struct holder h;
-	int opt, rc;
+	int rc;
 
 	(void)root;
-	opterr = 0;
-	while ((opt = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
-		if (opt == 'h')
-			return cli_help(whoami_help);
-		return cli_bad_option(cmd, whoami_usage, opt, argv);
-	}
+	rc = cli_parse(&whoami_cmd, opts, argc, argv);
+	if (rc != CLI_GO)
+		return rc;
 	if (optind < argc)
-		return cli_usage_error(cmd, whoami_usage, "takes no arguments");
+		return cli_usage_error(&whoami_cmd, opts, "takes no arguments");
 	rc = identity_resolve("/proc", getpid(), &h, &err);
 	if (rc < 0) {
 		cli_error(cmd, "cannot tell which instance is asking: %s", err.msg);

@@ -1,5 +1,5 @@
 /* fuse_ops.c - the lock file system: one FUSE handler per operation
- * (SPEC section 6), in the style of libfuse's example/hello.c.
+ * (the mounted view), in the style of libfuse's example/hello.c.
  *
  * A file in the mount's root is a lock.  Each handler turns one system
  * call into one core operation (lockops.h) and returns its -errno:
@@ -92,7 +92,7 @@ static int resolve_caller(struct holder *who)
 {
 	struct lf_error err = { 0 };
 
-	return identity_resolve(mount_ctx()->p->proc_root,
+	return identity_resolve(project_proc_root(mount_ctx()->p),
 				fuse_get_context()->pid, who, &err);
 }
 
@@ -138,7 +138,9 @@ static int find(const char *name, struct lock_view *v)
  * pause, or for longer than RENDER_HOLD_MAX in a row, gets the time of
  * day afresh, so ages never lag by more than that; so does every lock
  * once the wall clock is stepped (it then disagrees with the monotonic
- * one), so that a step shows at once. */
+ * one), so that a step shows at once, and a lock whose entry changed
+ * (renewed, taken over, edited by hand): its content changes anyway, and
+ * its age must count from the new timestamp at the time of day. */
 #define RENDER_SLOTS 16
 #define RENDER_GAP_NS 1000000000LL	/* a pause longer than this: afresh */
 #define RENDER_HOLD_MAX 2		/* seconds one instant is kept at most */
@@ -147,6 +149,8 @@ static struct render_slot {
 	char name[NAME_MAX + 1];
 	time_t now;			/* the instant rendered for */
 	long long first, last;		/* monotonic ns: chosen, last used */
+	time_t ts;			/* the entry rendered: its timestamp */
+	long long token;		/* and its token */
 } render_slots[RENDER_SLOTS];
 static unsigned render_next;
 
@@ -158,13 +162,14 @@ static long long monotonic_ns(void)
 	return (long long)t.tv_sec * 1000000000LL + t.tv_nsec;
 }
 
-static time_t render_time(const char *name)
+static struct render_slot *render_slot(const char *name, bool *fresh)
 {
 	long long mono = monotonic_ns();
 	time_t wall = time(NULL);
 	struct render_slot *s;
 	unsigned i;
 
+	*fresh = false;
 	for (i = 0; i < RENDER_SLOTS; i++) {
 		s = &render_slots[i];
 		if (strcmp(s->name, name) != 0)
@@ -173,7 +178,7 @@ static time_t render_time(const char *name)
 		    mono - s->first <= RENDER_HOLD_MAX * 1000000000LL &&
 		    wall >= s->now && wall - s->now <= RENDER_HOLD_MAX + 1) {
 			s->last = mono;
-			return s->now;
+			return s;
 		}
 		break;
 	}
@@ -182,7 +187,29 @@ static time_t render_time(const char *name)
 	snprintf(s->name, sizeof(s->name), "%s", name);
 	s->now = wall;
 	s->first = s->last = mono;
-	return s->now;
+	*fresh = true;
+	return s;
+}
+
+/* find() for the instant name's content is rendered for (above). */
+static int find_rendered(const char *name, struct lock_view *v)
+{
+	struct render_slot *s;
+	bool fresh;
+	int rc;
+
+	s = render_slot(name, &fresh);
+	rc = find_at(name, s->now, v);
+	if (rc == 0 && !fresh && (v->e.ts != s->ts || v->e.token != s->token)) {
+		s->now = time(NULL);
+		s->first = s->last = monotonic_ns();
+		rc = find_at(name, s->now, v);
+	}
+	if (rc == 0) {
+		s->ts = v->e.ts;
+		s->token = v->e.token;
+	}
+	return rc;
 }
 
 /* mtime is the lock's timestamp, as a reader of locks.json would see it;
@@ -218,7 +245,7 @@ static int root_attr(struct stat *st)
 	st->st_nlink = 2;
 	st->st_uid = ctx->uid;
 	st->st_gid = ctx->gid;
-	if (stat(ctx->p->store_path, &store) == 0) {
+	if (stat(project_path(ctx->p, PROJECT_STORE), &store) == 0) {
 		st->st_mtim = store.st_mtim;
 	} else {
 		st->st_mtim.tv_sec = ctx->started;
@@ -242,7 +269,7 @@ static int lf_getattr(const char *path, struct stat *st,
 		return root_attr(st);
 	if (!name || !file_name_ok(name))
 		return -ENOENT;
-	rc = find_at(name, render_time(name), &v);
+	rc = find_rendered(name, &v);
 	if (rc < 0)
 		return rc;
 	/* The size is the exact length of what a read returns now. */
@@ -437,7 +464,7 @@ static int refresh_view(struct open_file *of, const char *name)
 
 	if (!name)
 		return -ENOENT;
-	rc = find_at(name, render_time(name), &v);
+	rc = find_rendered(name, &v);
 	if (rc < 0)
 		return rc;
 	json = lockview_json(&v, LOCKVIEW_FILE, &len);

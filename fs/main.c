@@ -52,7 +52,8 @@ static void usage(FILE *out)
 		"Exit codes: 0 ok, 1 held by another (live) or wait ran out,\n"
 		"2 usage or invalid name, 3 store unreadable or unwritable,\n"
 		"4 only a stale lock of another is in the way (use --force);\n"
-		"lockfs run: 5 COMMAND lost a lock while it ran.\n");
+		"lockfs run: 5 COMMAND lost a lock while it ran.\n"
+		"See lockfs(1).\n");
 }
 
 static const struct subcommand *find_subcommand(const char *name)

@@ -261,7 +261,7 @@ static cJSON *open_project(struct mcp_call *c, enum cli_open_mode mode,
 			   struct project **out)
 {
 	const char *dir = arg_string(c, "project");
-	char root[PATH_MAX], msg[PATH_MAX + 200], locks[PATH_MAX + 8];
+	char root[PATH_MAX], msg[PATH_MAX + 200], locks[PATH_MAX];
 	struct lf_error err = { 0 };
 	struct stat sb;
 	bool has_locks;
@@ -272,8 +272,8 @@ static cJSON *open_project(struct mcp_call *c, enum cli_open_mode mode,
 	}
 	if (!dir)
 		snprintf(root, sizeof(root), "%s", c->srv->root);
-	snprintf(locks, sizeof(locks), "%s/.locks", strcmp(root, "/") ? root : "");
-	has_locks = stat(locks, &sb) == 0 && S_ISDIR(sb.st_mode);
+	has_locks = project_path_at(root, PROJECT_LOCKS_DIR, locks, NULL) == 0 &&
+		    stat(locks, &sb) == 0 && S_ISDIR(sb.st_mode);
 	/* Clients start servers in "/": never make that a project. */
 	if (!has_locks && (mode == CLI_CHANGE || strcmp(root, "/") == 0)) {
 		snprintf(msg, sizeof(msg), "%s is not a lockfs project (no "
@@ -394,7 +394,8 @@ static int take(struct mcp_call *c, struct project *p,
 	end = after(&t0, wait);
 	/* Watch before the first attempt: a release in between still wakes. */
 	if (wait > 0) {
-		rc = waitchange_open(p->locks_dir, "locks.json", &w);
+		rc = waitchange_open(project_path(p, PROJECT_LOCKS_DIR),
+				     "locks.json", &w);
 		if (rc < 0)
 			return lf_error_set(err, -rc, "cannot wait: %s",
 					    strerror(-rc));
@@ -592,7 +593,7 @@ static cJSON *run_status(struct mcp_call *c, struct project *p)
 	}
 	reply_open(&r, c);
 	r.code = status_print_table(r.f, p, &list);
-	cJSON_AddStringToObject(r.data, "project", p->root);
+	cJSON_AddStringToObject(r.data, "project", project_root(p));
 	cJSON_AddNumberToObject(r.data, "stale_seconds", cfg->stale_seconds);
 	arr = cJSON_AddArrayToObject(r.data, "locks");
 	for (k = 0; k < list.n; k++) {
@@ -672,8 +673,8 @@ static const struct mcp_tool tools[] = {
 	  "live or stale and why, token, note.",
 	  true, false, run_status, CLI_READ, { { 0 } } },
 	{ "lock_clear", "Clear locks",
-	  "Remove every lock of the project, or only the stale ones (the "
-	  "proposal's \"clear all locks\"; recorded in the event log).  Ask "
+	  "Remove every lock of the project, or only the stale ones (for "
+	  "recovery; recorded in the event log).  Ask "
 	  "the user before clearing live locks.",
 	  false, true, run_clear, CLI_CHANGE, {
 		{ "stale_only", P_BOOL, false,

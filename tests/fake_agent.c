@@ -7,7 +7,7 @@
  * its own to stdout, so that a test can wait for it; the commands' own
  * output goes to stderr.  Being a long-lived process whose name is not a
  * shell's, it is what lockfs recognises as the holder of the locks its
- * commands take (SPEC section 4, rule 3), and killing it makes them stale.
+ * commands take (the process-tree rule of identity.h), and killing it makes them stale.
  */
 #include <errno.h>
 #include <stdio.h>

@@ -79,8 +79,8 @@ static long long stored_counter(const struct project *p, size_t *entries)
 	static char buf[1 << 16];
 	struct lockdoc *doc = NULL;
 	struct lf_error err = { 0 };
-	long long next, mark = token_mark(p->token_path);
-	FILE *fp = fopen(p->store_path, "r");
+	long long next, mark = token_mark(project_path(p, PROJECT_TOKEN));
+	FILE *fp = fopen(project_path(p, PROJECT_STORE), "r");
 	size_t n;
 
 	assert_non_null(fp);

@@ -160,7 +160,7 @@ static void test_acquire_release_round_trip(void **state)
 	lockdoc_free(doc);
 }
 
-static void test_new_entry_has_proposal_fields_first(void **state)
+static void test_new_entry_has_bare_fields_first(void **state)
 {
 	struct lockdoc *doc = lockdoc_new();
 	char *text;
@@ -532,7 +532,7 @@ int main(void)
 		cmocka_unit_test(test_entries_are_read),
 		cmocka_unit_test(test_round_trip_keeps_what_it_does_not_own),
 		cmocka_unit_test(test_acquire_release_round_trip),
-		cmocka_unit_test(test_new_entry_has_proposal_fields_first),
+		cmocka_unit_test(test_new_entry_has_bare_fields_first),
 		cmocka_unit_test(test_replace_keeps_foreign_fields),
 		cmocka_unit_test(test_tokens_keep_growing),
 		cmocka_unit_test(test_duplicates_are_kept),

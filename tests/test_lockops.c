@@ -1,7 +1,8 @@
 /* test_lockops.c - the lock operations on a real project directory: the
- * SPEC section 5 table end to end, all-or-nothing, tokens, notes, clear,
+ * policy table end to end, all-or-nothing, tokens, notes, clear,
  * check, listing, the event log, and preservation of foreign fields. */
 #include <errno.h>
+#include <limits.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -252,9 +253,11 @@ static void test_names_are_checked(void **state)
 	lock_list_free(&list);
 }
 
-static void write_store(struct fixture *f, const char *text)
+/* Replace one of the project's files with text. */
+static void write_file(const struct fixture *f, enum project_file which,
+		       const char *text)
 {
-	FILE *fp = fopen(f->p->store_path, "w");
+	FILE *fp = fopen(project_path(f->p, which), "w");
 
 	assert_non_null(fp);
 	fputs(text, fp);
@@ -266,11 +269,8 @@ static void test_config_extends_names(void **state)
 	struct fixture *f = *state;
 	struct lf_error err = { 0 };
 	struct lock_outcome o;
-	FILE *fp = fopen(f->p->config_path, "w");
 
-	assert_non_null(fp);
-	fputs("resource = ImageRegistry_Chapter_[0-9][0-9]\nstale_seconds = 60\n", fp);
-	assert_int_equal(fclose(fp), 0);
+	write_file(f, PROJECT_CONFIG, "resource = ImageRegistry_Chapter_[0-9][0-9]\nstale_seconds = 60\n");
 	assert_int_equal(req1(f, &f->a, REQ_CREATE, "ImageRegistry_Chapter_07", T0, &o, &err), 0);
 	assert_int_equal(find(f, "ImageRegistry_Chapter_07", T0 + 60).stale, STALE_AGE);
 	assert_int_equal(req1(f, &f->a, REQ_CREATE, "Chapter_07", T0, &o, &err), 0);
@@ -296,18 +296,12 @@ static void test_bad_config_is_reported_not_ignored(void **state)
 	const struct lf_config *cfg;
 	struct lock_outcome o;
 	struct lock_list list;
-	FILE *fp = fopen(f->p->config_path, "w");
 
-	assert_non_null(fp);
-	fputs("stale_seconds = 60\n", fp);
-	assert_int_equal(fclose(fp), 0);
+	write_file(f, PROJECT_CONFIG, "stale_seconds = 60\n");
 	assert_int_equal(req1(f, &f->a, REQ_CREATE, "Chapter_01", T0, &o, NULL), 0);
-	f->p->config_report = count_report;
+	project_set_config_report(f->p, count_report);
 	reports = 0;
-	fp = fopen(f->p->config_path, "w");
-	assert_non_null(fp);
-	fputs("stale_secnds = 60\n", fp);
-	assert_int_equal(fclose(fp), 0);
+	write_file(f, PROJECT_CONFIG, "stale_secnds = 60\n");
 	assert_int_equal(req1(f, &f->a, REQ_CREATE, "Chapter_02", T0, &o, &err), -EINVAL);
 	assert_non_null(strstr(err.msg, "line 1"));
 	assert_int_equal(reports, 1);
@@ -324,17 +318,14 @@ static void test_bad_config_is_reported_not_ignored(void **state)
 	/* and again: the failure is not cached as success, nor re-reported */
 	assert_int_equal(req1(f, &f->a, REQ_CREATE, "Chapter_02", T0, &o, NULL), -EINVAL);
 	assert_int_equal(reports, 1);
-	assert_int_equal(unlink(f->p->config_path), 0);
+	assert_int_equal(unlink(project_path(f->p, PROJECT_CONFIG)), 0);
 	assert_int_equal(req1(f, &f->a, REQ_CREATE, "Chapter_02", T0, &o, NULL), 0);
 	assert_int_equal(reports, 2);
 	assert_string_equal(last_report, "(good)");
 	assert_int_equal(project_config_read(f->p, &cfg, &broken, NULL), 0);
 	assert_int_equal(broken.code, 0);
 	/* and a project opened on a bad config opens, then reports it */
-	fp = fopen(f->p->config_path, "w");
-	assert_non_null(fp);
-	fputs("durability = maybe\n", fp);
-	assert_int_equal(fclose(fp), 0);
+	write_file(f, PROJECT_CONFIG, "durability = maybe\n");
 	project_close(f->p);
 	assert_int_equal(project_open(f->dir, false, &f->p, NULL), 0);
 	assert_int_equal(req1(f, &f->a, REQ_CREATE, "Chapter_03", T0, &o, NULL), -EINVAL);
@@ -347,6 +338,68 @@ static void test_bad_config_is_reported_not_ignored(void **state)
 	lock_list_free(&list);
 }
 
+/* A report set on a project whose config is already broken hears of it
+ * at once (the mount daemon logs it when it starts); on a good one it
+ * hears nothing until the file breaks. */
+static void test_config_report_hears_a_break_at_once(void **state)
+{
+	struct fixture *f = *state;
+
+	reports = 0;
+	project_set_config_report(f->p, count_report);
+	assert_int_equal(reports, 0);
+	write_file(f, PROJECT_CONFIG, "stale_secnds = 60\n");
+	project_close(f->p);
+	assert_int_equal(project_open(f->dir, false, &f->p, NULL), 0);
+	assert_int_equal(reports, 0);
+	project_set_config_report(f->p, count_report);
+	assert_int_equal(reports, 1);
+	assert_non_null(strstr(last_report, "unknown key \"stale_secnds\""));
+}
+
+/* The open project's paths are the layout's, the same as those found
+ * from the root alone (unmounting uses those). */
+static void test_project_paths(void **state)
+{
+	static const struct {
+		enum project_file which;
+		const char *tail;
+	} files[] = {
+		{ PROJECT_LOCKS_DIR, "/.locks" },
+		{ PROJECT_STORE, "/.locks/locks.json" },
+		{ PROJECT_SIDECAR, "/.locks/locks.lock" },
+		{ PROJECT_TOKEN, "/.locks/last_token" },
+		{ PROJECT_CONFIG, "/.locks/config" },
+		{ PROJECT_EVENTS, "/.locks/events.log" },
+		{ PROJECT_PID, "/.locks/mount.pid" },
+		{ PROJECT_MOUNTPOINT, "/.locks/fs" },
+	};
+	struct fixture *f = *state;
+	char want[PATH_MAX + 32], at[PATH_MAX], *deep;
+	struct lf_error err = { 0 };
+	size_t i;
+
+	assert_non_null(realpath(f->dir, want));
+	assert_string_equal(project_root(f->p), want);
+	for (i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		snprintf(want, sizeof(want), "%s%s", project_root(f->p),
+			 files[i].tail);
+		assert_string_equal(project_path(f->p, files[i].which), want);
+		assert_int_equal(project_path_at(project_root(f->p),
+						 files[i].which, at, NULL), 0);
+		assert_string_equal(at, want);
+	}
+	deep = malloc(PATH_MAX);
+	assert_non_null(deep);
+	memset(deep, 'a', PATH_MAX - 8);
+	deep[0] = '/';
+	deep[PATH_MAX - 8] = '\0';
+	assert_int_equal(project_path_at(deep, PROJECT_STORE, at, &err),
+			 -ENAMETOOLONG);
+	assert_int_equal(err.code, ENAMETOOLONG);
+	free(deep);
+}
+
 static void test_foreign_entries_and_duplicates(void **state)
 {
 	struct fixture *f = *state;
@@ -356,7 +409,7 @@ static void test_foreign_entries_and_duplicates(void **state)
 	char text[4096];
 	size_t n;
 
-	write_store(f, "{\"schema\": \"proposal\", \"locks\": ["
+	write_file(f, PROJECT_STORE, "{\"schema\": \"proposal\", \"locks\": ["
 		    "{\"resource\":\"Chapter_01\",\"timestamp\":\"2026-11-27T10:00:00Z\",\"instance\":\"Desktop-1\",\"why\":\"x\"},"
 		    "{\"resource\":\"Odd name\",\"timestamp\":\"2026-11-27T10:00:00Z\",\"instance\":\"Desktop-1\"},"
 		    "{\"resource\":\"Chapter_01\",\"timestamp\":\"2026-11-27T10:01:00Z\",\"instance\":\"CLI-a\"},"
@@ -373,7 +426,7 @@ static void test_foreign_entries_and_duplicates(void **state)
 	assert_int_equal(req1(f, &f->a, REQ_CREATE, "Chapter_01", T0, &o, NULL), -EEXIST);
 	/* Taking Chapter_02 rewrites the file: everything foreign stays. */
 	assert_int_equal(req1(f, &f->a, REQ_CREATE, "Chapter_02", T0, &o, NULL), 0);
-	fp = fopen(f->p->store_path, "r");
+	fp = fopen(project_path(f->p, PROJECT_STORE), "r");
 	assert_non_null(fp);
 	n = fread(text, 1, sizeof(text) - 1, fp);
 	text[n] = '\0';
@@ -399,7 +452,7 @@ static void test_renewal_gives_hand_written_entries_a_token(void **state)
 	struct fixture *f = *state;
 	struct lock_outcome o;
 
-	write_store(f, "{\"locks\": [{\"resource\":\"Chapter_04\","
+	write_file(f, PROJECT_STORE, "{\"locks\": [{\"resource\":\"Chapter_04\","
 		    "\"timestamp\":\"2026-11-27T10:00:00Z\",\"instance\":\"CLI-a\"}],"
 		    "\"last_token\": 9}");
 	assert_int_equal(req1(f, &f->a, REQ_CREATE, "Chapter_04", T0, &o, NULL), 0);
@@ -418,7 +471,7 @@ static void test_full_store_says_so(void **state)
 	struct fixture *f = *state;
 	struct lf_error err = { 0 };
 	struct lock_outcome o;
-	FILE *fp = fopen(f->p->store_path, "w");
+	FILE *fp = fopen(project_path(f->p, PROJECT_STORE), "w");
 	int i;
 
 	assert_non_null(fp);
@@ -443,11 +496,11 @@ static void test_malformed_store_is_untouched(void **state)
 	FILE *fp;
 	size_t n;
 
-	write_store(f, broken);
+	write_file(f, PROJECT_STORE, broken);
 	assert_int_equal(req1(f, &f->a, REQ_CREATE, "Chapter_02", T0, &o, &err), -EIO);
 	assert_non_null(strstr(err.msg, "byte"));
 	assert_int_equal(lockops_list(f->p, T0, &list, &err), -EIO);
-	fp = fopen(f->p->store_path, "r");
+	fp = fopen(project_path(f->p, PROJECT_STORE), "r");
 	assert_non_null(fp);
 	n = fread(text, 1, sizeof(text) - 1, fp);
 	text[n] = '\0';
@@ -492,7 +545,7 @@ static void test_check_compares_the_instance(void **state)
 				       T0 + 900, NULL, NULL), -ESTALE);
 }
 
-/* A hand rewrite in the proposal's format drops "last_token" and the
+/* A hand rewrite in the bare format (resource, instance, timestamp) drops "last_token" and the
  * entry with the highest token: the next acquisition still gets a token
  * never handed out before, and the old holder's check fails. */
 static void test_tokens_survive_a_hand_rewrite(void **state)
@@ -506,7 +559,7 @@ static void test_tokens_survive_a_hand_rewrite(void **state)
 	assert_int_equal(req1(f, &f->a, REQ_CREATE, "Chapter_07", T0, &o, NULL), 0);
 	t = o.token;
 	assert_int_equal(t, 2);
-	write_store(f, "{\"locks\": [{\"resource\":\"Chapter_01\","
+	write_file(f, PROJECT_STORE, "{\"locks\": [{\"resource\":\"Chapter_01\","
 		    "\"timestamp\":\"2026-11-27T10:00:00Z\",\"instance\":\"CLI-h\"}]}");
 	assert_int_equal(req1(f, &f->b, REQ_CREATE, "Chapter_07", T0, &o, NULL), 0);
 	assert_int_equal(o.token, t + 1);
@@ -603,7 +656,7 @@ static void test_event_log(void **state)
 	assert_int_equal(lockops_clear(f->p, &f->a, true, T0 + 900, &cleared, NULL), 0);
 	assert_int_equal(req1(f, &f->a, REQ_CREATE, "Chapter_02", T0, &o, NULL), 0);
 	assert_int_equal(lockops_clear(f->p, &f->a, false, T0, &cleared, NULL), 0);
-	fp = fopen(f->p->events_path, "r");
+	fp = fopen(project_path(f->p, PROJECT_EVENTS), "r");
 	assert_non_null(fp);
 	while (fgets(line, sizeof(line), fp)) {
 		cJSON *ev = cJSON_Parse(line);
@@ -668,6 +721,8 @@ int main(void)
 		T(test_names_are_checked),
 		T(test_config_extends_names),
 		T(test_bad_config_is_reported_not_ignored),
+		T(test_config_report_hears_a_break_at_once),
+		T(test_project_paths),
 		T(test_foreign_entries_and_duplicates),
 		T(test_renewal_gives_hand_written_entries_a_token),
 		T(test_full_store_says_so),

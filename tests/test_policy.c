@@ -1,4 +1,4 @@
-/* test_policy.c - every cell of the SPEC section 5 table, and staleness. */
+/* test_policy.c - every cell of the policy table, and staleness. */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -18,7 +18,7 @@ struct cell {
 	int error;
 };
 
-/* The table as written in SPEC.md, row by row. */
+/* The policy table, row by row: state, request, force, and the answer. */
 static const struct cell table[] = {
 	/* create: acquire | renew | EEXIST | EEXIST */
 	{ REQ_CREATE, LOCK_ABSENT, false, ACT_ACQUIRE, 0 },

@@ -78,7 +78,7 @@ static void racer(int id, struct shared *sh)
 		} else if (rc != -EEXIST) {
 			atomic_fetch_add(&sh->errors, 1);
 		}
-		if (!store_parses(p->store_path))
+		if (!store_parses(project_path(p, PROJECT_STORE)))
 			atomic_fetch_add(&sh->unparsable, 1);
 	}
 	project_close(p);

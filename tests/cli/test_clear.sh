@@ -1,5 +1,5 @@
 #!/bin/bash
-# "Clear All Locks" (the proposal's fourth test): `clear` removes every
+# "Clear All Locks" (recovery): `clear` removes every
 # lock whoever holds it and says how many; `clear --stale` only the stale
 # ones; both are in the event log.
 . "$(dirname "$0")/lib.sh"

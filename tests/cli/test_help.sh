@@ -25,6 +25,31 @@ contains "$OUT" '^lockfs [0-9]+\.[0-9]+'
 expect 0 "$LOCKFS" help init
 contains "$OUT" 'nearest directory at or above'
 
+# Every command's --help comes from its option table: the usage line, the
+# options (each one the usage line names, and --help), a short exit line
+# and the manual page to read; a bad option is said as "lockfs CMD: ...".
+for c in status acquire release renew run check clear init whoami mount \
+	umount deinit mcp hook; do
+	expect 0 "$LOCKFS" "$c" --help
+	contains "$OUT" "^usage: lockfs $c( |\$)"
+	contains "$OUT" '^  -h, --help  +this text$'
+	contains "$OUT" '^Exit: '
+	tail -1 "$OUT" | grep -Eq '^See lockfs(-[a-z]+)?\([157]\)\.$' ||
+		fail "$c --help names no manual page: $(tail -1 "$OUT")"
+	for o in $(head -1 "$OUT" | grep -Eo '\[--[a-z-]+' | tr -d '['); do
+		contains "$OUT" "^  (-[a-z], |    )$o( [A-Z]+)? "
+	done
+	expect 2 "$LOCKFS" "$c" --no-such-option
+	contains "$ERR" "^lockfs $c: unknown option --no-such-option$"
+	contains "$ERR" "^usage: lockfs $c"
+done
+expect 2 "$LOCKFS" deinit "$T/a" "$T/b"
+contains "$ERR" '^lockfs deinit: too many arguments$'
+expect 2 "$LOCKFS" acquire --wait soon Chapter_01
+contains "$ERR" '^lockfs acquire: --wait takes a number of seconds \(0 to [0-9]+\), not "soon"$'
+expect 2 "$LOCKFS" run --note
+contains "$ERR" '^lockfs run: option --note needs a value$'
+
 # whoami: the rule that decided, in the order of the rules.
 expect 0 env LOCKFS_INSTANCE=CLI-7 CODEX_THREAD_ID=abc "$LOCKFS" whoami
 [ "$(head -1 "$OUT")" = CLI-7 ] || fail "whoami: $(cat "$OUT")"

@@ -74,7 +74,7 @@ assert_eq "$(token_of Chapter_04)" "$t4" "the hook renewed, not re-took"
 for tool in Write Edit MultiEdit; do
 	claude "$B" "$tool" file_path "$CH/Chapter_03.md" >"$T/in"
 	hook 2 pre-tool-use
-	contains "$ERR" "editing .*Chapter_03.md needs the lock Chapter_03"
+	contains "$ERR" "^lockfs hook: editing .*Chapter_03.md needs the lock Chapter_03"
 	contains "$ERR" "Chapter_03 is held by $LA since [0-9:]+ \([0-9]+ s ago\)"
 	contains "$ERR" "lockfs acquire --wait 600 Chapter_03"
 done

@@ -1,6 +1,6 @@
 #!/bin/bash
-# A mount user and a command-line user at once on the same project (the
-# proposal's "CLI + Desktop concurrency": an instance without a mount uses
+# A mount user and a command-line user at once on the same project ("CLI +
+# Desktop concurrency": an instance without a mount uses
 # the command line).  Two simulated agents (tests/fake_agent.c, long-lived
 # parents that run each command in a new session, with no LOCKFS_INSTANCE:
 # lockfs names them from the process tree) share one book: M works through

@@ -1,6 +1,5 @@
 #!/bin/bash
-# Locks are released when the prompt's command fails (the proposal's last
-# test), through `lockfs run`: a failing command (its status is passed
+# Locks are released when the prompt's command fails, through `lockfs run`: a failing command (its status is passed
 # through), a command killed by a signal, and lockfs run itself getting
 # SIGTERM, SIGHUP or SIGINT (passed on to the command).  Also: the locks
 # are renewed while the command runs, the command sees LOCKFS_INSTANCE, and

@@ -1,5 +1,5 @@
 #!/bin/bash
-# Stale override (the proposal's third test): a lock older than the stale
+# Stale override: a lock older than the stale
 # timeout, as another writer left it in locks.json, stops `acquire` with
 # exit 4; --force (or LOCKFS_FORCE=1) takes it over with a fresh token;
 # `check` of the old token then fails with 1.  Also: a plain `release` of

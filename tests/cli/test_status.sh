@@ -1,5 +1,5 @@
 #!/bin/bash
-# `lockfs status` is the proposal's "Active Locks" dashboard: resource,
+# `lockfs status` is the "Active Locks" dashboard: resource,
 # holder, since, age, live or stale and why, token, note; odd entries
 # flagged; colour only on a terminal without NO_COLOR; --json parses.
 . "$(dirname "$0")/lib.sh"

@@ -1,6 +1,6 @@
 #!/bin/bash
 # Fencing tokens are never handed out twice in a project, whatever other
-# writers do to locks.json: a hand rewrite in the proposal's format drops
+# writers do to locks.json: a hand rewrite in the bare format drops
 # "last_token" and the lock with the highest token, and the next
 # acquisition still gets a new one.  `check` compares the whole
 # acquisition (resource, token, instance): a token is never reported as
@@ -14,7 +14,7 @@ expect 0 as CLI-1 acquire Chapter_07
 contains "$OUT" '^Chapter_07 token 2 acquired$'
 expect 0 as CLI-1 check Chapter_07 2
 
-# A hand editor following the proposal: its own lock, no counter, and
+# A hand editor in the bare format: its own lock, no counter, and
 # Chapter_07 dropped.
 cat >"$P/.locks/locks.json.new" <<JSON
 {"locks": [{"resource": "Chapter_01", "timestamp": "$(date -u +%Y-%m-%dT%H:%M:%SZ)", "instance": "CLI-hand"}]}

@@ -1,5 +1,5 @@
 #!/bin/bash
-# The proposal's first test: two instances editing different chapters both
+# Two instances editing different chapters both
 # get their locks; on the same chapter the second is refused (exit 1) with
 # the holder named, and gets it once the first releases.
 . "$(dirname "$0")/lib.sh"

@@ -140,7 +140,7 @@ run_rc() {
 	printf -v "$__var" %s "$__rc"
 }
 
-# The store parses and has the proposal's shape.
+# The store parses and has its shape: an object with a "locks" array.
 store_parses() {
 	jq -e '.locks | type == "array"' "${1:-$STORE}" >/dev/null 2>&1
 }

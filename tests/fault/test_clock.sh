@@ -1,5 +1,5 @@
 #!/bin/bash
-# The clock stepped forward and backward (SPEC sections 5 and 8), with
+# The clock stepped forward and backward, with
 # libfaketime: the daemon reads its offset from a file it re-reads on
 # every call (FAKETIME_TIMESTAMP_FILE), command-line calls get their own
 # (FAKETIME).  The monotonic clock is left alone, as a real wall-clock

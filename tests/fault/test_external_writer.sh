@@ -1,6 +1,6 @@
 #!/bin/bash
 # A non-atomic external writer racing the mount and the command line
-# (SPEC section 8).  "Hand" follows the original proposal's protocol with
+# (no lost update on our side).  "Hand" follows the hand-editing protocol with
 # jq: read locks.json, add or remove its own entry, write the result back
 # in place (`jq ... >locks.json`: the shell truncates the file, jq writes
 # it a few milliseconds later), without the sidecar lock.  Meanwhile two
@@ -33,7 +33,7 @@ seconds=${FAULT_WRITER_SECONDS:-15}
 expect_ok "the sentinel lock" cli Sentinel acquire --note "never released" Chapter_99
 end=$(($(date +%s) + seconds))
 
-# ---- Hand: the proposal's read-modify-write, in place ----
+# ---- Hand: a hand editor's read-modify-write, in place ----
 hand() {
 	local content r mine expect=() lost=0 writes=0 i
 	local wres=(FrontMatter BackMatter StyleSystem QuoteRegistry)

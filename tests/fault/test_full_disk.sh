@@ -1,5 +1,5 @@
 #!/bin/bash
-# A full disk (SPEC section 8): the project lives on a small tmpfs that is
+# A full disk: the project lives on a small tmpfs that is
 # then filled up, first its blocks, then (on a second tmpfs) its inodes.
 # Taking or releasing a lock needs a new store file, so both fail with a
 # clear error: "No space left on device" through the mount, exit 3 and the

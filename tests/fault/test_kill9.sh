@@ -1,6 +1,6 @@
 #!/bin/bash
-# The daemon killed with SIGKILL at random moments under load (SPEC
-# section 8): agents keep taking and releasing locks through the mount
+# The daemon killed with SIGKILL at random moments under load:
+# agents keep taking and releasing locks through the mount
 # while the daemon is killed, round after round.  After every kill, with
 # the daemon dead and nothing else writing: the store parses, every
 # acquisition an agent saw succeed (touch exit 0) and has not released

@@ -1,5 +1,5 @@
 #!/bin/bash
-# A read-only .locks/ (SPEC section 8).  chmod does not stop root, so
+# A read-only .locks/: refused with a clear error, nothing lost.  chmod does not stop root, so
 # .locks/ is made read-only by a read-only bind mount of itself (recursive,
 # so the lockfs mount inside stays visible).  Taking or releasing a lock
 # then fails with "Read-only file system" (through the mount; exit 3 from

@@ -1,6 +1,6 @@
 #!/bin/bash
-# The sidecar lock held forever by a stuck process (SPEC section 8: no
-# handler blocks without a bound).  A process takes flock on
+# The sidecar lock held forever by a stuck process (no handler
+# blocks without a bound).  A process takes flock on
 # .locks/locks.lock and sleeps.  Every operation that changes the store
 # then gives up after its deadline (2 s): "Resource temporarily
 # unavailable" (EAGAIN) through the mount, exit 3 naming the sidecar from

@@ -88,7 +88,7 @@ static void check_same_entry(const struct lock_entry *a,
 	CHECK(same_str(a->problem, b->problem));
 }
 
-/* Entry i as lockdoc_append() or lockdoc_replace() wrote it from f. */
+/* Entry i as lockdoc_append() or lockdoc_take() wrote it from f. */
 static void check_written(const struct lockdoc *doc, size_t i,
 			  const struct lock_fields *f)
 {

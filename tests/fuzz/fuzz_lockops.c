@@ -167,9 +167,9 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	CHECK(project_open(dir, true, &proj, &err) == 0);
 	proc_root = fakeproc_create();
 	CHECK(proc_root != NULL);
-	proj->proc_root = proc_root;
+	project_set_proc_root(proj, proc_root);
 	/* No fsync: the harness tests decisions, not durability. */
-	store_set_durability(proj->store, DURABILITY_RENAME);
+	store_set_durability(project_store(proj), DURABILITY_RENAME);
 	defaults = nameset_new_default();
 	CHECK(defaults != NULL);
 	for (c = 0; c < NCALLERS; c++) {
@@ -193,9 +193,10 @@ static void reset(struct reader *r)
 	char path[PATH_MAX], raw[STR_MAX];
 	int c;
 
-	unlink(proj->store_path);
-	unlink(proj->events_path);
-	snprintf(path, sizeof(path), "%s.1", proj->events_path);
+	unlink(project_path(proj, PROJECT_STORE));
+	unlink(project_path(proj, PROJECT_EVENTS));
+	snprintf(path, sizeof(path), "%s.1",
+		 project_path(proj, PROJECT_EVENTS));
 	unlink(path);
 	memset(&m, 0, sizeof(m));
 	m.now = T0;
@@ -290,8 +291,8 @@ static void check_store(void)
 	size_t len = 0, i;
 	int rc;
 
-	rc = readfile_path(proj->store_path, 0, LOCKDOC_MAX_BYTES, &text, &len,
-			   NULL);
+	rc = readfile_path(project_path(proj, PROJECT_STORE), 0,
+			   LOCKDOC_MAX_BYTES, &text, &len, NULL);
 	if (rc == -ENOENT) {
 		CHECK(m.n == 0);
 		return;
@@ -332,7 +333,8 @@ static void check_events(void)
 	cJSON *j;
 	int rc;
 
-	rc = readfile_path(proj->events_path, 0, 4 << 20, &text, &len, NULL);
+	rc = readfile_path(project_path(proj, PROJECT_EVENTS), 0, 4 << 20,
+			   &text, &len, NULL);
 	if (rc == -ENOENT)
 		return;
 	CHECK(rc == 0);

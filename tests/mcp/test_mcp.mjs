@@ -1,7 +1,7 @@
 // test_mcp.mjs - `lockfs mcp` driven by the official MCP TypeScript SDK
 // client (Client + StdioClientTransport), and by raw JSON-RPC lines.
 //
-// Plays the proposal's scenarios with one of the two instances an MCP
+// Plays the basic scenarios with one of the two instances an MCP
 // client (a Claude Desktop chat): two instances, wait and hand-off, stale
 // override, clear all, CLI + Desktop concurrency (with a mount user when
 // FUSE works), and locks that do not outlive their holder.  Then bad

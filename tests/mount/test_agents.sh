@@ -1,5 +1,5 @@
 #!/bin/bash
-# Agents that do not set LOCKFS_INSTANCE (SPEC section 4).  A simulated
+# Agents that do not set LOCKFS_INSTANCE (named by the process tree).  A simulated
 # agent (tests/fake_agent.c) is a long-lived process that runs every
 # command in a fresh process and a new session, as agents' shell tools
 # do: it must count as one holder across its commands, and two of them as

@@ -27,7 +27,7 @@ for _ in $(seq 50); do
 	grep -q 'config is broken' "$log" && break
 	sleep 0.1
 done
-grep -q "lockfs: $BOOK: .locks/config is broken (config line 2: unknown key \"stale_second\"" "$log" ||
+grep -q "lockfs mount: $BOOK: .locks/config is broken (config line 2: unknown key \"stale_second\"" "$log" ||
 	fail "the daemon did not log the broken config: $(cat "$log")"
 [ "$(grep -c 'config is broken' "$log")" = 1 ] || fail "logged more than once: $(cat "$log")"
 

@@ -1,7 +1,7 @@
 #!/bin/bash
-# Two instances through the mount (SPEC sections 5 and 6): touch acquires
+# Two instances through the mount: touch acquires
 # and renews, a second instance gets "File exists", rm releases only the
-# holder's lock, and ls -l / stat / cat show the lock as the SPEC says.
+# holder's lock, and ls -l / stat / cat show the lock's holder, age and token.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 lf_init
@@ -41,7 +41,7 @@ size=$(stat -c %s "$MP/Chapter_01")
 assert_eq "$(cat "$MP/Chapter_01" | wc -c)" "$size" "size = length of cat"
 assert_eq "$(stat -c '%A %U' "$MP")" "drwxr-xr-x $(id -un)" "root directory"
 
-# cat: one JSON object and a newline, with the SPEC's fields.
+# cat: one JSON object and a newline, with resource, instance, timestamp and token.
 jq -e 'has("resource") and has("instance") and has("timestamp") and
 	has("acquired") and has("age_seconds") and has("stale") and
 	has("stale_reason") and has("token") and .stale == false and

@@ -1,5 +1,5 @@
 #!/bin/bash
-# The daemon's life (SPEC sections 7 and 8): mount returns only once the
+# The daemon's life: mount returns only once the
 # mount answers, a second daemon for the project is refused, kill -9 then
 # mount again recovers the dead mount with no manual step and loses no
 # lock, SIGTERM and SIGINT unmount and exit 0, umount waits for the daemon

@@ -1,6 +1,6 @@
 #!/bin/bash
 # A writer that edits locks.json directly while the mount is up (the
-# proposal's protocol, SPEC sections 2 and 6): its entries show in the
+# hand-editing protocol): its entries show in the
 # very next ls and stat, block touch, and disappear when it removes them;
 # fields and entries lockfs does not own survive lockfs's own changes.
 set -euo pipefail
@@ -11,8 +11,8 @@ lf_mount_first
 expect_ok "A takes Chapter_01" as CLI-A touch "$MP/Chapter_01"
 ls "$MP" >/dev/null
 
-# The hand editor adds its lock (read, add, write back in place, as the
-# proposal's agents do): it shows at once and blocks touch.
+# The hand editor adds its lock (read, add, write back in place, as
+# hand-editing agents do): it shows at once and blocks touch.
 now=$(iso_ago 0)
 jq --arg ts "$now" '.locks += [{"resource": "Chapter_09", "timestamp": $ts,
 	"instance": "CLI-hand", "task": "index"}] | .owner = "author"' \

@@ -1,5 +1,5 @@
 #!/bin/bash
-# A store that does not parse (SPEC section 8): every operation that
+# A store that does not parse: every operation that
 # needs it fails with EIO, and the file keeps its bytes; once it is fixed
 # the mount works again without a remount.  Also: mounting a project
 # whose store is already broken works (and reports EIO).

@@ -1,5 +1,5 @@
 #!/bin/bash
-# Mutual exclusion through the mount (SPEC section 8): many processes race
+# Mutual exclusion through the mount: many processes race
 # touch/rm on one resource, each as its own instance, so a successful
 # touch means "I now hold it".  Inside, each checks that nobody else is
 # (mkdir of a marker directory fails if another worker is inside) and

@@ -1,5 +1,5 @@
 #!/bin/bash
-# Shell redirections on lock files (SPEC sections 5 and 6): `: >` acquires
+# Shell redirections on lock files: `: >` acquires
 # or renews, `set -C` (noclobber, O_CREAT|O_EXCL) acquires only a free
 # lock, and the holder's `echo text > file` stores a one-line note that
 # cat shows.  Redirections are made by the shell itself, so each runs in

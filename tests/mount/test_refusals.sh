@@ -1,5 +1,5 @@
 #!/bin/bash
-# What the mount refuses (SPEC sections 3 and 6): EPERM for anything but a
+# What the mount refuses: EPERM for anything but a
 # lock file, EINVAL for names outside the project's set, and nothing in
 # the store changes when a request is refused.  Also the bare mount
 # point: 0555 while nothing is mounted.

@@ -1,6 +1,6 @@
 #!/bin/bash
-# Stale locks (SPEC section 5): by age (a timestamp older than the stale
-# timeout, written by hand as a proposal-following agent would) and by
+# Stale locks: by age (a timestamp older than the stale
+# timeout, written by hand as a hand-editing agent would) and by
 # holder exit (the agent that holds it is killed).  A stale lock shows as
 # mode 0444, cat says why, another's plain rm releases it, another's
 # plain touch does not take it, and LOCKFS_FORCE=1 touch does (with a new
@@ -17,7 +17,7 @@ check_stale() {
 	assert_eq "$(lock_field "$res" stale_reason)" "$why" "$res: stale_reason"
 }
 
-# ---- by age: entries in the proposal's bare format ----
+# ---- by age: entries in the bare format ----
 old_s=$(($(date +%s) - 3600))
 old=$(date -u -d "@$old_s" +%Y-%m-%dT%H:%M:%SZ)
 # The same instant as another writer may put it: +01:00, fractions.
