@@ -26,5 +26,6 @@ int cmd_run(const char *root, int argc, char **argv);
 int cmd_check(const char *root, int argc, char **argv);
 int cmd_clear(const char *root, int argc, char **argv);
 int cmd_init(const char *root, int argc, char **argv);
+int cmd_names(const char *root, int argc, char **argv);
 
 #endif

@@ -30,6 +30,7 @@ static const struct subcommand subcommands[] = {
 	{ "check", cmd_check, "exit 0 iff an acquisition (token) still holds a lock" },
 	{ "clear", cmd_clear, "remove all locks (--stale: only stale ones)" },
 	{ "init", cmd_init, "set up .locks/ and .gitignore" },
+	{ "names", cmd_names, "list the project's resource names (PREFIX)" },
 };
 
 static void usage(FILE *out)
