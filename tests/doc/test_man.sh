@@ -9,7 +9,7 @@ set -euo pipefail
 . "$LOCKFS_SRC/tests/common.sh"
 
 cd "$LOCKFS_SRC"
-pages=(fs/lockfs.1 fs/lockfs-config.5 fs/lockfs-mount.7)
+pages=(fs/lockfs.1 fs/lockfs-config.5 fs/lockfs-mount.7 fs/lockfs-agents.7)
 command -v groff >/dev/null || fail "groff is missing (Debian: groff-base)"
 
 errors=0
