@@ -474,3 +474,69 @@ bool nameset_nearest(const struct nameset *set, const char *name, char *out,
 	snprintf(out, outlen, "%s", buf);
 	return true;
 }
+
+struct listing {
+	const struct nameset *set;
+	size_t entry;			/* the entry being expanded */
+	const char *prefix;
+	size_t prefix_len;
+	size_t left;			/* names still to give */
+	void (*each)(const char *name, void *arg);
+	void *arg;
+	char name[NAME_MAX_LEN + 1];
+};
+
+/* An earlier entry that also matches gave this name already. */
+static bool listed_before(const struct listing *l, size_t len)
+{
+	for (size_t k = 0; k < l->entry; k++)
+		if (entry_matches(&l->set->e[k], l->name, len))
+			return true;
+	return false;
+}
+
+/* Depth-first over the characters position i accepts, in alphabet order;
+ * false once max names were given and more remain. */
+static bool expand(struct listing *l, size_t i)
+{
+	const struct name_entry *e = &l->set->e[l->entry];
+	atom_t a;
+	int bit;
+
+	if (i == e->len) {
+		l->name[i] = '\0';
+		if (listed_before(l, i))
+			return true;
+		if (l->left == 0)
+			return false;
+		l->left--;
+		l->each(l->name, l->arg);
+		return true;
+	}
+	a = e->atom[i];
+	if (i < l->prefix_len)
+		a &= char_bit((unsigned char)l->prefix[i]);
+	for (; a; a &= a - 1) {
+		bit = __builtin_ctzll(a);
+		l->name[i] = alphabet[bit];
+		if (!expand(l, i + 1))
+			return false;
+	}
+	return true;
+}
+
+bool nameset_list(const struct nameset *set, const char *prefix, size_t max,
+		  void (*each)(const char *name, void *arg), void *arg)
+{
+	struct listing l = { .set = set, .prefix = prefix, .left = max,
+			     .each = each, .arg = arg };
+
+	l.prefix_len = strlen(prefix);
+	for (l.entry = 0; set && l.entry < set->n; l.entry++) {
+		if (set->e[l.entry].len < l.prefix_len)
+			continue;
+		if (!expand(&l, 0))
+			return false;
+	}
+	return true;
+}

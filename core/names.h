@@ -51,6 +51,11 @@ bool nameset_nearest(const struct nameset *set, const char *name,
 #define NAME_SHOWN_MAX 80
 #define NAME_SHOWN_SIZE (NAME_SHOWN_MAX + 4)
 void name_shown(const char *name, char out[NAME_SHOWN_SIZE]);
+/* Call each(name, arg) for every name of the set that starts with prefix,
+ * patterns expanded, in order of definition and each name once, until max
+ * names have been given.  False when names were left out for max. */
+bool nameset_list(const struct nameset *set, const char *prefix, size_t max,
+		  void (*each)(const char *name, void *arg), void *arg);
 
 /* True iff name has the shape of a resource name (see above), whether or
  * not it is in any set.  Used to reject garbage before anything else. */

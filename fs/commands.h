@@ -31,5 +31,6 @@ int cmd_whoami(const char *root, int argc, char **argv);
 int cmd_deinit(const char *root, int argc, char **argv);
 int cmd_hook(const char *root, int argc, char **argv);
 int cmd_mcp(const char *root, int argc, char **argv);
+int cmd_names(const char *root, int argc, char **argv);
 
 #endif

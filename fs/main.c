@@ -37,6 +37,7 @@ static const struct subcommand subcommands[] = {
 	{ "deinit", cmd_deinit, "unmount and remove .locks/ (--force)" },
 	{ "mcp", cmd_mcp, "MCP server on stdio: the locks as tools" },
 	{ "hook", cmd_hook, "edit hooks for Claude Code and Codex (guard rules)" },
+	{ "names", cmd_names, "list the project's resource names (PREFIX)" },
 };
 
 static void usage(FILE *out)
