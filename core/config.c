@@ -264,16 +264,6 @@ static const struct {
 	{ "guard_mode", key_guard_mode },
 };
 
-static void trim(const char **s, size_t *len)
-{
-	while (*len > 0 && (**s == ' ' || **s == '\t')) {
-		(*s)++;
-		(*len)--;
-	}
-	while (*len > 0 && ((*s)[*len - 1] == ' ' || (*s)[*len - 1] == '\t'))
-		(*len)--;
-}
-
 static int check_bytes(const char *line, size_t len, unsigned lineno,
 		       struct lf_error *err)
 {
@@ -305,7 +295,7 @@ static int parse_line(struct parse_state *st, const char *line, size_t len,
 
 	if (hash)
 		len = (size_t)(hash - line);
-	trim(&line, &len);
+	text_trim_blanks(&line, &len);
 	if (len == 0)
 		return 0;
 	eq = memchr(line, '=', len);
@@ -317,8 +307,8 @@ static int parse_line(struct parse_state *st, const char *line, size_t len,
 	klen = (size_t)(eq - line);
 	val = eq + 1;
 	vlen = len - klen - 1;
-	trim(&key, &klen);
-	trim(&val, &vlen);
+	text_trim_blanks(&key, &klen);
+	text_trim_blanks(&val, &vlen);
 	if (klen == 0)
 		return lf_error_set(err, EINVAL, "config line %u: no key "
 				    "before '='", lineno);

@@ -14,6 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "text.h"
+
 struct captures {
 	const char **caps;
 	size_t *lens;
@@ -252,16 +254,6 @@ static int check_template(const char *t, size_t len, int wildcards,
 	return 0;
 }
 
-static void trim(const char **s, size_t *len)
-{
-	while (*len > 0 && (**s == ' ' || **s == '\t')) {
-		(*s)++;
-		(*len)--;
-	}
-	while (*len > 0 && ((*s)[*len - 1] == ' ' || (*s)[*len - 1] == '\t'))
-		(*len)--;
-}
-
 int guard_rule_parse(const char *text, size_t len, struct guard_rule *out,
 		     struct lf_error *err)
 {
@@ -278,8 +270,8 @@ int guard_rule_parse(const char *text, size_t len, struct guard_rule *out,
 	glen = (size_t)(arrow - text);
 	t = arrow + 2;
 	tlen = len - glen - 2;
-	trim(&g, &glen);
-	trim(&t, &tlen);
+	text_trim_blanks(&g, &glen);
+	text_trim_blanks(&t, &tlen);
 	rc = check_glob(g, glen, &wildcards, err);
 	if (rc == 0)
 		rc = check_template(t, tlen, wildcards, err);

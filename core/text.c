@@ -114,3 +114,13 @@ char *text_one_line(const char *s, size_t max)
 		len--;
 	return text_clean_dup(s, len, max, TEXT_CONTROL_SPACE);
 }
+
+void text_trim_blanks(const char **s, size_t *len)
+{
+	while (*len > 0 && (**s == ' ' || **s == '\t')) {
+		(*s)++;
+		(*len)--;
+	}
+	while (*len > 0 && ((*s)[*len - 1] == ' ' || (*s)[*len - 1] == '\t'))
+		(*len)--;
+}

@@ -63,6 +63,9 @@ char *text_clean_dup(const char *s, size_t len, size_t max,
  * of memory. */
 char *text_one_line(const char *s, size_t max);
 
+/* Narrow s[0..*len) to leave out the spaces and tabs at both ends. */
+void text_trim_blanks(const char **s, size_t *len);
+
 /* Whether s is a well-formed C string. */
 bool text_is_valid(const char *s);
 

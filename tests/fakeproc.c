@@ -140,7 +140,7 @@ static int remove_entry(const char *path, const struct stat *sb, int flag,
 	return remove(path) < 0 ? -1 : 0;
 }
 
-static int remove_tree(const char *path)
+int fakeproc_remove_tree(const char *path)
 {
 	return nftw(path, remove_entry, 16, FTW_DEPTH | FTW_PHYS) < 0 ? -errno
 								      : 0;
@@ -151,13 +151,13 @@ int fakeproc_remove(const char *root, pid_t pid)
 	char path[PATH_MAX];
 
 	snprintf(path, sizeof(path), "%s/%d", root, (int)pid);
-	return remove_tree(path);
+	return fakeproc_remove_tree(path);
 }
 
 void fakeproc_destroy(char *root)
 {
 	if (!root)
 		return;
-	remove_tree(root);
+	fakeproc_remove_tree(root);
 	free(root);
 }

@@ -39,6 +39,10 @@ int fakeproc_write(const char *root, pid_t pid, const char *leaf,
 /* Remove <root>/<pid> and everything in it.  0 or -errno. */
 int fakeproc_remove(const char *root, pid_t pid);
 
+/* Remove a directory and everything below it (a test's scratch tree):
+ * 0 or -errno. */
+int fakeproc_remove_tree(const char *path);
+
 /* Remove the whole tree and free root. */
 void fakeproc_destroy(char *root);
 

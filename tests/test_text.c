@@ -264,6 +264,32 @@ static void test_lockdoc_writes_what_it_reads(void **state)
 	lockdoc_free(doc);
 }
 
+/* Blanks go at both ends only; an all-blank value becomes empty. */
+static void test_trim_blanks(void **state)
+{
+	static const struct {
+		const char *in, *out;
+	} cases[] = {
+		{ "  key = a b \t", "key = a b" },
+		{ "\tx", "x" },
+		{ "x\t ", "x" },
+		{ " \t ", "" },
+		{ "", "" },
+		{ "\nx", "\nx" },
+	};
+	const char *s;
+	size_t i, len;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		s = cases[i].in;
+		len = strlen(s);
+		text_trim_blanks(&s, &len);
+		assert_int_equal(len, strlen(cases[i].out));
+		assert_memory_equal(s, cases[i].out, len);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -275,6 +301,7 @@ int main(void)
 		cmocka_unit_test(test_clean),
 		cmocka_unit_test(test_cut_on_boundary),
 		cmocka_unit_test(test_one_line),
+		cmocka_unit_test(test_trim_blanks),
 		cmocka_unit_test(test_lockdoc_writes_what_it_reads),
 	};
 

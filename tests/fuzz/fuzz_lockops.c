@@ -22,7 +22,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -136,21 +135,12 @@ static void set_alive(int c, bool alive)
 	m.alive[c] = alive;
 }
 
-static int remove_entry(const char *path, const struct stat *sb, int flag,
-			struct FTW *ftw)
-{
-	(void)sb;
-	(void)flag;
-	(void)ftw;
-	return remove(path) < 0 ? -1 : 0;
-}
-
 static void remove_world(void)
 {
 	project_close(proj);
 	fakeproc_destroy(proc_root);
 	nameset_free(defaults);
-	nftw(dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+	fakeproc_remove_tree(dir);
 }
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
