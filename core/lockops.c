@@ -155,6 +155,7 @@ struct request {
 	size_t nevents;
 	long long out_token;	/* the token a renewal left on the entry */
 	long long expect_token;	/* > 0: act only on the acquisition with it */
+	bool dry_run;		/* decide on a read, change nothing */
 	int error;		/* first refusal, positive errno */
 };
 
@@ -343,15 +344,13 @@ static int apply_take(struct request *r, struct lockdoc *doc, size_t k,
 	return rc < 0 ? rc : 1;
 }
 
-static int apply_request(struct lockdoc *doc, void *arg, struct lf_error *err)
+/* The policy's answer for every name of r, as doc stands: r->out and
+ * r->error (the first refusal). */
+static void decide_all(struct request *r, const struct lockdoc *doc)
 {
-	struct request *r = arg;
 	struct decision d;
-	char *note = NULL;
 	size_t k;
-	int rc = 0, changed = 0;
 
-	r->nevents = 0;
 	r->error = 0;
 	for (k = 0; k < r->n; k++) {
 		struct lock_outcome *o = &r->out[k];
@@ -370,6 +369,17 @@ static int apply_request(struct lockdoc *doc, void *arg, struct lf_error *err)
 			r->error = d.error;
 		o->token = o->state == LOCK_MINE ? o->holder_token : 0;
 	}
+}
+
+static int apply_request(struct lockdoc *doc, void *arg, struct lf_error *err)
+{
+	struct request *r = arg;
+	char *note = NULL;
+	size_t k;
+	int rc = 0, changed = 0;
+
+	r->nevents = 0;
+	decide_all(r, doc);
 	/* Taking is all or nothing; releasing goes resource by resource. */
 	if (r->error && r->req != REQ_UNLINK)
 		goto out;
@@ -451,6 +461,7 @@ static int refusal(const struct request *r, struct lf_error *err)
 
 static int run_request(struct request *r, struct lf_error *err)
 {
+	const struct lockdoc *doc;
 	const struct lf_config *cfg;
 	struct lock_outcome *out = r->out;
 	struct store_txn txn = {
@@ -471,7 +482,13 @@ static int run_request(struct request *r, struct lf_error *err)
 		rc = lf_error_set(err, ENOMEM, "out of memory");
 		goto out;
 	}
-	rc = store_transact(r->p->store, &txn, err);
+	if (r->dry_run) {
+		rc = store_read(r->p->store, &doc, err);
+		if (rc == 0)
+			decide_all(r, doc);
+	} else {
+		rc = store_transact(r->p->store, &txn, err);
+	}
 	if (rc == 0 && r->error)
 		rc = refusal(r, err);
 out:
@@ -489,6 +506,18 @@ int lockops_request(struct project *p, const struct holder *caller,
 	struct request r = {
 		.p = p, .caller = caller, .req = req, .names = names, .n = n,
 		.note = note, .now = now, .out = out,
+	};
+
+	return run_request(&r, err);
+}
+
+int lockops_probe(struct project *p, const struct holder *caller,
+		  enum lock_request req, const char *const *names, size_t n,
+		  time_t now, struct lock_outcome *out, struct lf_error *err)
+{
+	struct request r = {
+		.p = p, .caller = caller, .req = req, .names = names, .n = n,
+		.now = now, .out = out, .dry_run = true,
 	};
 
 	return run_request(&r, err);

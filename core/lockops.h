@@ -82,6 +82,13 @@ int lockops_request(struct project *p, const struct holder *caller,
 		    const char *note, time_t now, struct lock_outcome *out,
 		    struct lf_error *err);
 
+/* What lockops_request would answer, without changing the store (the
+ * edit hook's check mode): the same outcomes and the same return value;
+ * nothing is acquired, renewed or released, and nothing is logged. */
+int lockops_probe(struct project *p, const struct holder *caller,
+		  enum lock_request req, const char *const *names, size_t n,
+		  time_t now, struct lock_outcome *out, struct lf_error *err);
+
 /* Release name only if the acquisition that got token still holds it, in
  * one transaction (lockfs run, at the end of its command): -ENOENT not
  * locked, -EEXIST held by another acquisition since, else as a REQ_UNLINK

@@ -466,42 +466,6 @@ static void report(const struct guarded *g, const struct lock_outcome *o,
 	}
 }
 
-/* guard_mode = check: what an acquire would be told, without taking. */
-static int check_only(struct project *p, const struct holder *caller,
-		      const struct guarded *g, struct lock_outcome *o,
-		      time_t now)
-{
-	struct lf_error err = { 0 };
-	struct lock_view v;
-	struct decision d;
-	enum lock_state st;
-	size_t k;
-	int rc;
-
-	for (k = 0; k < g->n; k++) {
-		rc = lockops_find(p, g->names[k], now, &v, &err);
-		if (rc < 0 && rc != -ENOENT) {
-			cli_error(cmd, "cannot read the locks: %s", err.msg);
-			return -1;
-		}
-		st = rc == -ENOENT ? LOCK_ABSENT :
-		     policy_state(&v.e, caller->instance, v.stale);
-		d = policy_decide(REQ_CREATE, st, caller->force);
-		memset(&o[k], 0, sizeof(o[k]));
-		o[k].state = st;
-		o[k].error = d.error;
-		if (st == LOCK_ABSENT)
-			continue;
-		snprintf(o[k].holder, sizeof(o[k].holder), "%s",
-			 v.e.instance ? v.e.instance : "?");
-		snprintf(o[k].since, sizeof(o[k].since), "%s",
-			 v.e.timestamp ? v.e.timestamp : "");
-		o[k].age = v.age;
-		o[k].stale = v.stale;
-	}
-	return 0;
-}
-
 static int decide(struct project *p, const struct lf_config *cfg,
 		  const struct holder *caller, const struct guarded *g)
 {
@@ -510,19 +474,19 @@ static int decide(struct project *p, const struct lf_config *cfg,
 	time_t now = time(NULL);
 	int rc;
 
-	if (cfg->guard_mode == GUARD_CHECK) {
-		if (check_only(p, caller, g, o, now) < 0)
-			return HOOK_REFUSE;
-		rc = cli_refused(o, g->n) ? -EEXIST : 0;
-	} else {
-		memset(o, 0, sizeof(o));
+	memset(o, 0, sizeof(o));
+	/* check: what an acquire would be told, without taking. */
+	if (cfg->guard_mode == GUARD_CHECK)
+		rc = lockops_probe(p, caller, REQ_CREATE, g->names, g->n, now,
+				   o, &err);
+	else
 		rc = lockops_request(p, caller, REQ_CREATE, g->names, g->n,
 				     NULL, now, o, &err);
-		if (rc < 0 && !cli_refused(o, g->n)) {
-			cli_error(cmd, "cannot take the locks for this edit: %s",
-				  err.msg);
-			return HOOK_REFUSE;
-		}
+	if (rc < 0 && !cli_refused(o, g->n)) {
+		cli_error(cmd, "%s: %s", cfg->guard_mode == GUARD_CHECK ?
+			  "cannot read the locks" :
+			  "cannot take the locks for this edit", err.msg);
+		return HOOK_REFUSE;
 	}
 	if (rc == 0)
 		return HOOK_ALLOW;

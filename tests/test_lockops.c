@@ -708,11 +708,45 @@ static void test_view_json(void **state)
 	free(text);
 }
 
+/* A probe answers as the request would, and changes nothing. */
+static void test_probe_changes_nothing(void **state)
+{
+	struct fixture *f = *state;
+	const char *names[] = { "Chapter_08", "Chapter_09" };
+	struct lock_outcome o[2];
+	struct lf_error err = { 0 };
+	struct lock_view v;
+	long long token;
+
+	assert_int_equal(lockops_probe(f->p, &f->a, REQ_CREATE, names, 2, T0,
+				       o, &err), 0);
+	assert_int_equal(o[0].state, LOCK_ABSENT);
+	assert_int_equal(o[0].action, ACT_ACQUIRE);
+	assert_int_equal(lockops_find(f->p, "Chapter_08", T0, &v, NULL), -ENOENT);
+	assert_int_equal(req1(f, &f->b, REQ_CREATE, "Chapter_09", T0, o, NULL), 0);
+	token = o[0].token;
+	assert_int_equal(lockops_probe(f->p, &f->a, REQ_CREATE, names, 2, T0 + 5,
+				       o, &err), -EEXIST);
+	assert_int_equal(o[0].error, 0);
+	assert_int_equal(o[1].state, LOCK_OTHER_LIVE);
+	assert_int_equal(o[1].error, EEXIST);
+	assert_string_equal(o[1].holder, "CLI-b");
+	assert_int_equal(lockops_find(f->p, "Chapter_08", T0, &v, NULL), -ENOENT);
+	v = find(f, "Chapter_09", T0 + 5);
+	assert_int_equal(v.e.token, token);
+	assert_int_equal(v.e.ts, T0);
+	assert_int_equal(lockops_probe(f->p, &f->b, REQ_UNLINK, names + 1, 1,
+				       T0 + 5, o, &err), 0);
+	assert_int_equal(o[0].action, ACT_RELEASE);
+	assert_string_equal(find(f, "Chapter_09", T0 + 5).e.instance, "CLI-b");
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 	const struct CMUnitTest tests[] = {
 		T(test_acquire_renew_release),
+		T(test_probe_changes_nothing),
 		T(test_other_live_lock),
 		T(test_stale_by_age),
 		T(test_stale_by_holder_exit),
