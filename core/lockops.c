@@ -466,6 +466,7 @@ static int run_request(struct request *r, struct lf_error *err)
 	struct lock_outcome *out = r->out;
 	struct store_txn txn = {
 		.apply = apply_request, .committed = log_events, .arg = r,
+		.names = r->names, .n = r->n,
 	};
 	int rc;
 
@@ -572,7 +573,9 @@ int lockops_set_note(struct project *p, const struct holder *caller,
 		.r = { .p = p, .caller = caller, .now = now },
 		.name = name,
 	};
-	struct store_txn txn = { .apply = apply_note, .arg = &t };
+	struct store_txn txn = {
+		.apply = apply_note, .arg = &t, .names = &t.name, .n = 1,
+	};
 	int rc;
 
 	rc = project_config(p, &cfg, err);

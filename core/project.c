@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "project_impl.h"
+#include "store_file.h"
 
 int project_discover(const char *start, char *root, size_t rootlen,
 		     struct lf_error *err)
@@ -188,7 +189,7 @@ static int load_config(struct project *p)
 		p->config_valid = false;
 		note_config_error(p, &why);
 		if (!p->config.names && config_defaults(&p->config, NULL) == 0)
-			store_set_durability(p->store, p->config.durability);
+			store_configure(p->store, &p->config);
 		return rc;
 	}
 	note_config_error(p, NULL);
@@ -196,14 +197,14 @@ static int load_config(struct project *p)
 	p->config = cfg;
 	p->config_stamp = stamp;
 	p->config_valid = true;
-	store_set_durability(p->store, cfg.durability);
+	store_configure(p->store, &p->config);
 	return 0;
 }
 
 int project_open(const char *root, bool create, struct project **out,
 		 struct lf_error *err)
 {
-	struct store_paths paths = { 0 };
+	struct store_file_paths paths = { 0 };
 	struct project *p;
 	int rc;
 
@@ -226,7 +227,7 @@ int project_open(const char *root, bool create, struct project **out,
 	paths.sidecar_path = p->sidecar_path;
 	paths.token_path = p->token_path;
 	paths.events_path = p->events_path;
-	rc = store_open(&paths, &p->store, err);
+	rc = store_file_open(&paths, &p->store, err);
 	if (rc < 0)
 		goto fail;
 	/* A bad config is reported by every operation that needs it (the

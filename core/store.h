@@ -1,91 +1,112 @@
-/* store.h - locks.json on disk: consistent reads, atomic transactions.
+/* store.h - where the locks live: the interface every backend implements.
  *
- * A transaction takes an exclusive flock on a stable sidecar file
- * (.locks/locks.lock, never on locks.json itself, which is replaced by
- * rename), reads and parses the store, lets the caller edit it, writes the
- * result to a temporary file in the same directory and renames it over
- * locks.json.  Readers therefore never see a half-written file, and a crash
- * at any point leaves either the old or the new store.  A store that does
- * not parse is never overwritten: the transaction fails with -EIO and the
- * file keeps its bytes.  A file that fails to parse is re-read a few times
- * first, in case a non-atomic writer was caught half-way; so is a blank
- * file modified less than half a second ago (a writer that truncated it
- * and has yet to write), rather than taken at once for an empty store.
- * Temporary files of transactions killed before their rename are removed
- * by a later transaction once they are a minute old.
+ * The lock operations (lockops.h) see the locks as one document
+ * (lockdoc.h) and change them only through transactions: read a consistent
+ * snapshot, let the caller edit it, commit all of its changes or none.  A
+ * backend decides how.  The file backend (store_file.h) keeps the document
+ * in .locks/locks.json and serialises transactions with a lock file; the
+ * etcd backend (store_etcd.h) keeps one key per resource in an etcd
+ * cluster and commits with compare-guarded etcd transactions.
  *
- * The fencing token's high-water mark is kept in its own small file
- * (token_path), which only lockfs writes: a transaction reads it under the
- * lock, the document hands out tokens above it (lockdoc_set_token_floor),
- * and a commit that handed out a higher one records it there before
- * locks.json is replaced.  So a hand rewrite of locks.json that drops
- * "last_token" and the entries that had the highest tokens cannot make a
- * token be handed out twice.
+ * A transaction names the resources it reads and edits, or none (NULL) to
+ * see every lock: a backend that holds a lock per key then reads only
+ * those, so the cost of taking one lock does not grow with the number
+ * held.  The document handed to apply holds at least the named resources'
+ * entries, and edits to anything else are an error of the caller.
  *
- * One exception to "never overwritten": a store that is blank or does not
- * parse and was last modified before the current boot was broken by a
- * crash of the machine (a power loss before the new file reached the
- * disk), in which every holder of a lock died.  The first read or
- * transaction renames it to locks.json.broken-<UTC time>, appends a
- * "reset-broken-store" event naming that file, and goes on with an empty
- * store.  That is what makes durability "rename" (no fsync, the default)
- * safe on one machine.
+ * Waiting for a change (`--wait`, the MCP server's waits) goes through
+ * store_watch_*: the file backend watches the file with inotify, the etcd
+ * backend an etcd watch.  Holder liveness beyond this machine is the
+ * backend's too (store_lease_alive).
  *
- * Waiting for the sidecar lock has a deadline (-EAGAIN after it).
  * A struct store is not thread-safe; front ends serialise calls.
  */
 #ifndef LOCKFS_STORE_H
 #define LOCKFS_STORE_H
 
+#include <signal.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <time.h>
 
 #include "config.h"
 #include "error.h"
 #include "lockdoc.h"
 
-#define STORE_LOCK_TIMEOUT_MS_DEFAULT 2000
-
 struct store;
-
-struct store_paths {
-	const char *store_path;		/* .locks/locks.json */
-	const char *sidecar_path;	/* .locks/locks.lock */
-	const char *token_path;		/* .locks/last_token, or NULL: none */
-	const char *events_path;	/* .locks/events.log, or NULL */
-};
-
-int store_open(const struct store_paths *paths, struct store **out,
-	       struct lf_error *err);
-void store_close(struct store *st);
-
-void store_set_durability(struct store *st, enum durability d);
-void store_set_lock_timeout_ms(struct store *st, unsigned ms);
-
-/* The wall-clock time of the current boot, which decides whether a broken
- * store was broken by a crash (0, the default: read from /proc/stat). */
-void store_set_boot_time(struct store *st, time_t t);
-
-/* The current document, without taking the lock.  The result is owned by
- * the store and stays valid until the next call on st; it is re-parsed
- * only when locks.json has changed (inode, size, mtime, ctime). */
-int store_read(struct store *st, const struct lockdoc **out,
-	       struct lf_error *err);
+struct store_watch;
 
 struct store_txn {
 	/* Edit doc.  Return 1 to commit, 0 to leave the store as it is,
-	 * or a negative errno (with err set) to abort. */
+	 * or a negative errno (with err set) to abort.  It may be called
+	 * again on a fresh snapshot when a backend finds that another
+	 * writer got in first (so it must not keep state between calls
+	 * other than what it recomputes). */
 	int (*apply)(struct lockdoc *doc, void *arg, struct lf_error *err);
-	/* Optional: called after a successful commit, still under the lock
-	 * (the event log is written here so its order is the commit order). */
+	/* Optional: called once after a successful commit (the event log
+	 * is written here so its order is the commit order). */
 	void (*committed)(void *arg);
 	void *arg;
+	/* The resources apply reads and edits; NULL: all of them. */
+	const char *const *names;
+	size_t n;
 };
 
+/* What a backend provides; see the functions below for the contract. */
+struct store_ops {
+	int (*read)(struct store *st, const struct lockdoc **out,
+		    struct lf_error *err);
+	int (*transact)(struct store *st, const struct store_txn *txn,
+			struct lf_error *err);
+	void (*configure)(struct store *st, const struct lf_config *cfg);
+	int (*lease_alive)(struct store *st, const char *lease);
+	int (*watch_open)(struct store *st, struct store_watch **out,
+			  struct lf_error *err);
+	int (*watch_wait)(struct store_watch *w,
+			  const struct timespec *deadline,
+			  const sigset_t *sigmask);
+	void (*watch_close)(struct store_watch *w);
+	void (*close)(struct store *st);
+};
+
+/* The first member of every backend's struct store, and of its struct
+ * store_watch. */
+struct store_base {
+	const struct store_ops *ops;
+};
+
+/* The current document.  The result is owned by the store and stays
+ * valid until the next call on st. */
+int store_read(struct store *st, const struct lockdoc **out,
+	       struct lf_error *err);
+
 /* Run one transaction.  Returns 0 (committed or nothing to do) or a
- * negative errno: -EAGAIN lock deadline, -EIO unparsable store, -ENOSPC
- * etc. from writing (the old store then stays in place), or apply's error. */
+ * negative errno: -EAGAIN the store is busy past its deadline, -EIO the
+ * store cannot be read or reached, -ENOSPC etc. from writing (nothing was
+ * changed then), or apply's error. */
 int store_transact(struct store *st, const struct store_txn *txn,
 		   struct lf_error *err);
+
+/* Settings from .locks/config changed (durability, deadlines). */
+void store_configure(struct store *st, const struct lf_config *cfg);
+
+/* Is the lease an entry records (its machine's, see store_etcd.h) still
+ * alive?  1 yes, 0 it has expired (the machine is lost), -1 not known. */
+int store_lease_alive(struct store *st, const char *lease);
+
+/* Sleep until the store may have changed: store_watch_wait returns 1 when
+ * a change was seen, 0 when the CLOCK_MONOTONIC deadline or a poll
+ * interval of at most a second passed (the caller looks again either way:
+ * a lock also goes stale by age or by its holder's exit, which change
+ * nothing in the store).  sigmask (may be NULL) is the signal mask while
+ * asleep, as for ppoll().  Open before the first look, so that a change
+ * in between still wakes the waiter. */
+int store_watch_open(struct store *st, struct store_watch **out,
+		     struct lf_error *err);
+int store_watch_wait(struct store_watch *w, const struct timespec *deadline,
+		     const sigset_t *sigmask);
+void store_watch_close(struct store_watch *w);
+
+void store_close(struct store *st);
 
 #endif

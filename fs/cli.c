@@ -20,7 +20,7 @@
 #include "isotime.h"
 #include "names.h"
 #include "text.h"
-#include "waitchange.h"
+#include "store.h"
 
 #define MSG_MAX 1024
 
@@ -545,7 +545,8 @@ static const char force_hint[] = "--force overrides it";
 int cli_take(struct cli_request *r, const struct cli_take *t)
 {
 	struct timespec deadline = clock_after(t->wait);
-	struct waitchange *w = NULL;
+	struct store_watch *w = NULL;
+	struct lf_error err;
 	char prefix[64] = "";
 	bool refused, announced = false;
 	int code, rc;
@@ -553,10 +554,9 @@ int cli_take(struct cli_request *r, const struct cli_take *t)
 	/* Watch before the first attempt, so that a release between the
 	 * attempt and the sleep still wakes us. */
 	if (t->wait > 0) {
-		rc = waitchange_open(project_path(r->p, PROJECT_LOCKS_DIR),
-				     "locks.json", &w);
+		rc = store_watch_open(project_store(r->p), &w, &err);
 		if (rc < 0) {
-			cli_error(r->cmd, "cannot wait: %s", strerror(-rc));
+			cli_error(r->cmd, "cannot wait: %s", err.msg);
 			return EXIT_STORE;
 		}
 	}
@@ -575,12 +575,12 @@ int cli_take(struct cli_request *r, const struct cli_take *t)
 			cli_report_refusals(r->cmd, "waiting: ", r->names,
 					    r->out, r->n, time(NULL), force_hint);
 		announced = true;
-		waitchange_wait(w, &deadline, t->wait_sigmask);
+		store_watch_wait(w, &deadline, t->wait_sigmask);
 	}
 	if (refused)
 		cli_report_refusals(r->cmd, prefix, r->names, r->out, r->n,
 				    time(NULL), force_hint);
-	waitchange_close(w);
+	store_watch_close(w);
 	return code;
 }
 

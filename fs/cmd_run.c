@@ -32,7 +32,6 @@
 #include "clock.h"
 #include "procfs.h"
 #include "run_guard.h"
-#include "waitchange.h"
 
 static const struct cli_command run_cmd = {
 	.name = "run",

@@ -19,7 +19,7 @@
 #include "lockview.h"
 #include "mcp.h"
 #include "names.h"
-#include "waitchange.h"
+#include "store.h"
 
 #define TOOL_NAMES_MAX 128		/* resources in one call */
 #define PROGRESS_SECONDS 5.0		/* between progress notifications */
@@ -385,7 +385,7 @@ static int take(struct mcp_call *c, struct project *p,
 		size_t n, const char *note, double wait,
 		struct lock_outcome *out, struct lf_error *err)
 {
-	struct waitchange *w = NULL;
+	struct store_watch *w = NULL;
 	struct timespec t0, slice, end;
 	double last = -PROGRESS_SECONDS, el;
 	int rc, result;
@@ -394,11 +394,9 @@ static int take(struct mcp_call *c, struct project *p,
 	end = after(&t0, wait);
 	/* Watch before the first attempt: a release in between still wakes. */
 	if (wait > 0) {
-		rc = waitchange_open(project_path(p, PROJECT_LOCKS_DIR),
-				     "locks.json", &w);
+		rc = store_watch_open(project_store(p), &w, err);
 		if (rc < 0)
-			return lf_error_set(err, -rc, "cannot wait: %s",
-					    strerror(-rc));
+			return rc;
 	}
 	for (;;) {
 		if (atomic_load(&c->cancelled)) {
@@ -427,9 +425,9 @@ static int take(struct mcp_call *c, struct project *p,
 		if (slice.tv_sec > end.tv_sec ||
 		    (slice.tv_sec == end.tv_sec && slice.tv_nsec > end.tv_nsec))
 			slice = end;
-		waitchange_wait(w, &slice, NULL);
+		store_watch_wait(w, &slice, NULL);
 	}
-	waitchange_close(w);
+	store_watch_close(w);
 	return result;
 }
 

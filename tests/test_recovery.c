@@ -19,7 +19,7 @@
 
 #include <cmocka.h>
 
-#include "store.h"
+#include "store_file.h"
 
 #define WRITTEN_AT 1700000000	/* the damaged file's mtime */
 
@@ -36,7 +36,7 @@ struct fixture {
 static int setup(void **state)
 {
 	struct fixture *f = calloc(1, sizeof(*f));
-	struct store_paths paths = { 0 };
+	struct store_file_paths paths = { 0 };
 
 	strcpy(f->dir, "/tmp/lockfs-recovery-XXXXXX");
 	if (!mkdtemp(f->dir))
@@ -47,7 +47,7 @@ static int setup(void **state)
 	paths.store_path = f->json;
 	paths.sidecar_path = f->side;
 	paths.events_path = f->events;
-	if (store_open(&paths, &f->st, NULL) < 0)
+	if (store_file_open(&paths, &f->st, NULL) < 0)
 		return -1;
 	*state = f;
 	return 0;
@@ -130,7 +130,7 @@ static void expect_reset(struct fixture *f, const char *text)
 	const char *kept, *log;
 
 	write_dated(f, text);
-	store_set_boot_time(f->st, WRITTEN_AT + 60);
+	store_file_set_boot_time(f->st, WRITTEN_AT + 60);
 	assert_int_equal(store_read(f->st, &doc, NULL), 0);
 	assert_non_null(doc);
 	assert_int_equal(lockdoc_count(doc), 0);
@@ -163,7 +163,7 @@ static void test_garbled_after_boot_is_untouched(void **state)
 	struct store_txn txn = { .apply = add_one };
 
 	write_dated(f, garbled);
-	store_set_boot_time(f->st, WRITTEN_AT - 60);
+	store_file_set_boot_time(f->st, WRITTEN_AT - 60);
 	assert_int_equal(store_read(f->st, &doc, &err), -EIO);
 	assert_int_equal(store_transact(f->st, &txn, &err), -EIO);
 	assert_string_equal(slurp(f->json), garbled);
@@ -179,7 +179,7 @@ static void test_blank_after_boot_is_an_empty_store(void **state)
 	const struct lockdoc *doc;
 
 	write_dated(f, "\n");
-	store_set_boot_time(f->st, WRITTEN_AT - 60);
+	store_file_set_boot_time(f->st, WRITTEN_AT - 60);
 	assert_int_equal(store_read(f->st, &doc, NULL), 0);
 	assert_int_equal(lockdoc_count(doc), 0);
 	assert_string_equal(slurp(f->json), "\n");
@@ -194,14 +194,14 @@ static void test_transaction_after_reset_commits(void **state)
 	struct store_txn txn = { .apply = add_one };
 	const struct lockdoc *doc;
 	struct store *other;
-	struct store_paths paths = { .store_path = f->json,
+	struct store_file_paths paths = { .store_path = f->json,
 				     .sidecar_path = f->side };
 
 	write_dated(f, garbled);
-	store_set_boot_time(f->st, WRITTEN_AT + 60);
+	store_file_set_boot_time(f->st, WRITTEN_AT + 60);
 	assert_int_equal(store_transact(f->st, &txn, NULL), 0);
 	assert_non_null(broken_file(f));
-	assert_int_equal(store_open(&paths, &other, NULL), 0);
+	assert_int_equal(store_file_open(&paths, &other, NULL), 0);
 	assert_int_equal(store_read(other, &doc, NULL), 0);
 	assert_int_equal(lockdoc_count(doc), 1);
 	assert_true(lockdoc_first(doc, "Chapter_01", NULL));
@@ -218,7 +218,7 @@ static void test_valid_before_boot_is_kept(void **state)
 	const struct lockdoc *doc;
 
 	write_dated(f, text);
-	store_set_boot_time(f->st, WRITTEN_AT + 60);
+	store_file_set_boot_time(f->st, WRITTEN_AT + 60);
 	assert_int_equal(store_read(f->st, &doc, NULL), 0);
 	assert_int_equal(lockdoc_count(doc), 1);
 	assert_string_equal(slurp(f->json), text);

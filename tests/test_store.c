@@ -20,7 +20,7 @@
 
 #include <cmocka.h>
 
-#include "store.h"
+#include "store_file.h"
 
 struct fixture {
 	char dir[64];
@@ -32,7 +32,7 @@ struct fixture {
 static int setup(void **state)
 {
 	struct fixture *f = calloc(1, sizeof(*f));
-	struct store_paths paths = { 0 };
+	struct store_file_paths paths = { 0 };
 
 	strcpy(f->dir, "/tmp/lockfs-store-XXXXXX");
 	if (!mkdtemp(f->dir))
@@ -41,9 +41,9 @@ static int setup(void **state)
 	snprintf(f->side, sizeof(f->side), "%s/locks.lock", f->dir);
 	paths.store_path = f->json;
 	paths.sidecar_path = f->side;
-	if (store_open(&paths, &f->st, NULL) < 0)
+	if (store_file_open(&paths, &f->st, NULL) < 0)
 		return -1;
-	store_set_lock_timeout_ms(f->st, 300);
+	store_file_set_lock_timeout_ms(f->st, 300);
 	*state = f;
 	return 0;
 }
@@ -320,10 +320,10 @@ static void test_durability_modes_all_commit(void **state)
 	struct add_arg a = { .result = 1 };
 	const struct lockdoc *doc;
 
-	store_set_durability(f->st, DURABILITY_RENAME);
+	store_file_set_durability(f->st, DURABILITY_RENAME);
 	a.resource = "A";
 	assert_int_equal(run_add(f, &a, NULL), 0);
-	store_set_durability(f->st, DURABILITY_FULL);
+	store_file_set_durability(f->st, DURABILITY_FULL);
 	a.resource = "B";
 	assert_int_equal(run_add(f, &a, NULL), 0);
 	assert_int_equal(store_read(f->st, &doc, NULL), 0);
@@ -354,13 +354,13 @@ static long long next_token(struct fixture *f)
 static void test_token_mark_outlives_the_counter(void **state)
 {
 	struct fixture *f = *state;
-	struct store_paths paths = { .store_path = f->json, .sidecar_path = f->side };
+	struct store_file_paths paths = { .store_path = f->json, .sidecar_path = f->side };
 	char mark[160];
 
 	snprintf(mark, sizeof(mark), "%s/last_token", f->dir);
 	paths.token_path = mark;
 	store_close(f->st);
-	assert_int_equal(store_open(&paths, &f->st, NULL), 0);
+	assert_int_equal(store_file_open(&paths, &f->st, NULL), 0);
 	assert_int_equal(next_token(f), 1);
 	assert_int_equal(next_token(f), 2);
 	assert_string_equal(read_file(mark), "2\n");

@@ -159,7 +159,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	CHECK(proc_root != NULL);
 	project_set_proc_root(proj, proc_root);
 	/* No fsync: the harness tests decisions, not durability. */
-	store_set_durability(project_store(proj), DURABILITY_RENAME);
+	store_file_set_durability(project_store(proj), DURABILITY_RENAME);
 	defaults = nameset_new_default();
 	CHECK(defaults != NULL);
 	for (c = 0; c < NCALLERS; c++) {
