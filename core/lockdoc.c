@@ -54,7 +54,7 @@ struct lockdoc {
 };
 
 static const char *const owned_strings[] = {
-	"resource", "instance", "acquired", "host", "note",
+	"resource", "instance", "acquired", "host", "note", "lease",
 };
 static const char *const owned_integers[] = {
 	"token", "pid", "start_time", "uid",
@@ -229,7 +229,7 @@ static int owned_index(const char *s)
 {
 	size_t k;
 
-	if (!s || !strchr("rianhtpsu", s[0]))
+	if (!s || !strchr("rianhltpsu", s[0]))
 		return -1;
 	for (k = 0; k < N_OWNED; k++)
 		if (owned_key(k)[0] == s[0] && strcmp(owned_key(k), s) == 0)
@@ -743,6 +743,7 @@ void lockdoc_entry(const struct lockdoc *doc, size_t i, struct lock_entry *out)
 	out->host = owned_string(&o, owned_slot("host"));
 	out->uid = owned_integer(&o, owned_slot("uid"));
 	out->note = owned_string(&o, owned_slot("note"));
+	out->lease = owned_string(&o, owned_slot("lease"));
 	out->problem = doc->problem[i];
 }
 
@@ -956,6 +957,7 @@ static int write_fields(cJSON *e, const struct lock_fields *f)
 	else
 		delete_key(e, "uid");
 	rc |= set_string(e, "note", f->note);
+	rc |= set_string(e, "lease", f->lease);
 	return rc ? -ENOMEM : 0;
 }
 

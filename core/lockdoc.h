@@ -3,7 +3,7 @@
  * The document is kept whole, so every field and entry lockfs does not own
  * survives a round trip unchanged and in order (numbers keep their exact
  * source text).  lockfs owns, in each entry: resource, instance, timestamp,
- * acquired, token, pid, start_time, host, uid, note; and at top level:
+ * acquired, token, pid, start_time, host, uid, note, lease; and at top level:
  * "locks" and "last_token".
  *
  * Parsing refuses, with the byte offset and what is wrong: non-UTF-8 bytes,
@@ -57,6 +57,7 @@ struct lock_entry {
 	const char *host;
 	long long uid;			/* -1: unknown */
 	const char *note;
+	const char *lease;		/* the machine's lease (store.h), or NULL */
 	const char *problem;		/* what could not be read, or NULL */
 };
 
@@ -112,6 +113,7 @@ struct lock_fields {
 	const char *host;		/* NULL: not recorded */
 	long long uid;			/* -1: not recorded */
 	const char *note;		/* NULL: none */
+	const char *lease;		/* NULL: none */
 };
 
 /* Append a new entry for resource, even if it has one.  -ENOMEM, -E2BIG

@@ -23,13 +23,20 @@
 
 /* ---- looking at entries ---- */
 
-/* 1 alive, 0 gone, -1 not on this host or not recorded (policy.h). */
-static int holder_alive(const struct project *p, const struct lock_entry *e)
+/* On this machine the holder process decides; on another, the lease its
+ * machine keeps alive, if it recorded one. */
+static enum holder_liveness holder_alive(const struct project *p,
+					 const struct lock_entry *e)
 {
-	if (e->pid <= 0 || !e->host || strcmp(e->host, identity_hostname()) != 0)
-		return -1;
-	return identity_holder_alive(p->alive, p->proc_root, e->pid,
-				     e->start_time);
+	bool here = e->host && strcmp(e->host, identity_hostname()) == 0;
+
+	if (here && e->pid > 0)
+		return identity_holder_alive(p->alive, p->proc_root, e->pid,
+					     e->start_time) ? HOLDER_ALIVE :
+							      HOLDER_EXITED;
+	if (!here && e->lease && store_lease_alive(p->store, e->lease) == 0)
+		return HOLDER_HOST_LOST;
+	return HOLDER_UNKNOWN;
 }
 
 /* The view of e (already in v->e). */
@@ -234,6 +241,7 @@ static struct lock_fields caller_fields(const struct request *r,
 		.host = h->host[0] ? h->host : NULL,
 		.uid = (long long)h->uid,
 		.note = note && note[0] ? note : NULL,
+		.lease = store_machine_lease(r->p->store),
 	};
 }
 
@@ -282,14 +290,19 @@ static int renew(struct request *r, struct lockdoc *doc, const char *name,
 {
 	struct lock_entry e = *found;
 	struct lock_fields f;
+	const char *lease;
 	long long token;
 	bool same_holder;
 	int rc;
 
+	lease = store_machine_lease(r->p->store);
+	/* A lease that changed (a restarted mount daemon) is recorded anew,
+	 * or the lock would read as its machine's loss. */
 	same_holder = e.token > 0 &&
 		      (r->caller->pid <= 0 ||
 		       (e.pid == r->caller->pid &&
-			e.start_time == r->caller->start_time));
+			e.start_time == r->caller->start_time)) &&
+		      (lease ? e.lease && strcmp(e.lease, lease) == 0 : !e.lease);
 	if (same_holder && renewal_is_noop(r, &e, note)) {
 		r->out_token = e.token;
 		return 0;

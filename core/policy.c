@@ -17,6 +17,8 @@ const char *policy_stale_reason_name(enum stale_reason r)
 		return "holder-exited";
 	case STALE_BAD_TIMESTAMP:
 		return "bad-timestamp";
+	case STALE_HOST_LOST:
+		return "host-lost";
 	case STALE_NONE:
 		break;
 	}
@@ -55,7 +57,8 @@ long long policy_age(const struct lock_entry *e, time_t now)
 }
 
 enum stale_reason policy_staleness(const struct lock_entry *e, time_t now,
-				   unsigned stale_seconds, int holder_alive)
+				   unsigned stale_seconds,
+				   enum holder_liveness holder)
 {
 	if (!e->ts_ok)
 		return STALE_BAD_TIMESTAMP;
@@ -63,8 +66,10 @@ enum stale_reason policy_staleness(const struct lock_entry *e, time_t now,
 	 * a lock that can never age out. */
 	if ((long long)e->ts - (long long)now > (long long)stale_seconds)
 		return STALE_BAD_TIMESTAMP;
-	if (holder_alive == 0)
+	if (holder == HOLDER_EXITED)
 		return STALE_HOLDER_EXITED;
+	if (holder == HOLDER_HOST_LOST)
+		return STALE_HOST_LOST;
 	if (policy_age(e, now) >= (long long)stale_seconds)
 		return STALE_AGE;
 	return STALE_NONE;

@@ -29,6 +29,15 @@ enum stale_reason {
 	STALE_AGE,		/* older than the stale timeout */
 	STALE_HOLDER_EXITED,	/* its holder process on this host is gone */
 	STALE_BAD_TIMESTAMP,	/* unreadable, or implausibly far in the future */
+	STALE_HOST_LOST,	/* its machine stopped keeping its lease alive */
+};
+
+/* What is known of an entry's holder besides its age. */
+enum holder_liveness {
+	HOLDER_UNKNOWN = -1,	/* no pid recorded, or on another machine */
+	HOLDER_EXITED = 0,	/* its process on this machine is gone */
+	HOLDER_ALIVE = 1,	/* its process on this machine runs */
+	HOLDER_HOST_LOST = 2,	/* on another machine whose lease expired */
 };
 
 enum lock_state {
@@ -60,7 +69,8 @@ struct decision {
 	int error;		/* positive errno when action == ACT_DENY */
 };
 
-/* "age", "holder-exited", "bad-timestamp", or NULL for STALE_NONE. */
+/* "age", "holder-exited", "bad-timestamp", "host-lost", or NULL for
+ * STALE_NONE. */
 const char *policy_stale_reason_name(enum stale_reason r);
 const char *policy_action_name(enum lock_action a);
 
@@ -68,11 +78,11 @@ const char *policy_action_name(enum lock_action a);
  * timestamp is unreadable). */
 long long policy_age(const struct lock_entry *e, time_t now);
 
-/* Why e is stale, if it is.  holder_alive: 1 running, 0 exited, -1 not
- * known (no pid recorded, or another host).  A timestamp more than
- * stale_seconds in the future counts as bad, so no lock is immortal. */
+/* Why e is stale, if it is.  A timestamp more than stale_seconds in the
+ * future counts as bad, so no lock is immortal. */
 enum stale_reason policy_staleness(const struct lock_entry *e, time_t now,
-				   unsigned stale_seconds, int holder_alive);
+				   unsigned stale_seconds,
+				   enum holder_liveness holder);
 
 /* The state of e (NULL: absent) as seen by caller. */
 enum lock_state policy_state(const struct lock_entry *e, const char *caller,

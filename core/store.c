@@ -28,6 +28,13 @@ void store_configure(struct store *st, const struct lf_config *cfg)
 	ops_of(st)->configure(st, cfg);
 }
 
+const char *store_machine_lease(struct store *st)
+{
+	if (!ops_of(st)->machine_lease)
+		return NULL;
+	return ops_of(st)->machine_lease(st);
+}
+
 int store_lease_alive(struct store *st, const char *lease)
 {
 	if (!ops_of(st)->lease_alive)

@@ -60,6 +60,7 @@ struct store_ops {
 			struct lf_error *err);
 	void (*configure)(struct store *st, const struct lf_config *cfg);
 	int (*lease_alive)(struct store *st, const char *lease);
+	const char *(*machine_lease)(struct store *st);
 	int (*watch_open)(struct store *st, struct store_watch **out,
 			  struct lf_error *err);
 	int (*watch_wait)(struct store_watch *w,
@@ -90,8 +91,12 @@ int store_transact(struct store *st, const struct store_txn *txn,
 /* Settings from .locks/config changed (durability, deadlines). */
 void store_configure(struct store *st, const struct lf_config *cfg);
 
-/* Is the lease an entry records (its machine's, see store_etcd.h) still
- * alive?  1 yes, 0 it has expired (the machine is lost), -1 not known. */
+/* Locks taken on a machine where a long-running lockfs process keeps a
+ * lease alive record that lease: store_machine_lease is this machine's
+ * (NULL: none), store_lease_alive whether the one an entry records still
+ * is: 1 yes, 0 it has expired (its machine is lost), -1 not known.  A
+ * backend without leases has neither. */
+const char *store_machine_lease(struct store *st);
 int store_lease_alive(struct store *st, const char *lease);
 
 /* Sleep until the store may have changed: store_watch_wait returns 1 when

@@ -352,6 +352,8 @@ const char *cli_stale_words(enum stale_reason r)
 		return "its holder process has exited";
 	case STALE_BAD_TIMESTAMP:
 		return "its timestamp is unreadable or in the future";
+	case STALE_HOST_LOST:
+		return "its machine stopped answering (lease expired)";
 	case STALE_NONE:
 		break;
 	}

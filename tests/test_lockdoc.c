@@ -208,6 +208,31 @@ static void test_replace_keeps_foreign_fields(void **state)
 	lockdoc_free(doc);
 }
 
+/* The lease a lock records is its holder's machine's: a take by a holder
+ * without one must not inherit the previous holder's. */
+static void test_lease_is_the_holders(void **state)
+{
+	struct lockdoc *doc = lockdoc_new();
+	struct lock_fields f = mine;
+	struct lock_entry e;
+	char *text;
+
+	(void)state;
+	f.lease = "694d7c6a9a4c8f0b";
+	assert_int_equal(lockdoc_append(doc, "Chapter_01", &f), 0);
+	lockdoc_entry(doc, 0, &e);
+	assert_string_equal(e.lease, "694d7c6a9a4c8f0b");
+	text = serialize(doc);
+	assert_non_null(strstr(text, "\"lease\": \"694d7c6a9a4c8f0b\""));
+	free(text);
+	f.lease = NULL;
+	f.instance = "Codex-abc";
+	assert_int_equal(lockdoc_take(doc, "Chapter_01", &f), 0);
+	lockdoc_entry(doc, 0, &e);
+	assert_null(e.lease);
+	lockdoc_free(doc);
+}
+
 static void test_tokens_keep_growing(void **state)
 {
 	struct lockdoc *doc;
@@ -534,6 +559,7 @@ int main(void)
 		cmocka_unit_test(test_acquire_release_round_trip),
 		cmocka_unit_test(test_new_entry_has_bare_fields_first),
 		cmocka_unit_test(test_replace_keeps_foreign_fields),
+		cmocka_unit_test(test_lease_is_the_holders),
 		cmocka_unit_test(test_tokens_keep_growing),
 		cmocka_unit_test(test_duplicates_are_kept),
 		cmocka_unit_test(test_bad_entries_are_kept),

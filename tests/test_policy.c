@@ -119,6 +119,12 @@ static void test_staleness_by_holder(void **state)
 	assert_int_equal(policy_staleness(&e, 10001, 900, -1), STALE_NONE);
 	/* an exited holder is reported before age */
 	assert_int_equal(policy_staleness(&e, 20000, 900, 0), STALE_HOLDER_EXITED);
+	/* a lost machine makes a fresh lock stale at once, and is said
+	 * before age too */
+	assert_int_equal(policy_staleness(&e, 10001, 900, HOLDER_HOST_LOST),
+			 STALE_HOST_LOST);
+	assert_int_equal(policy_staleness(&e, 20000, 900, HOLDER_HOST_LOST),
+			 STALE_HOST_LOST);
 }
 
 static void test_bad_and_future_timestamps(void **state)
@@ -153,6 +159,8 @@ static void test_names(void **state)
 			    "holder-exited");
 	assert_string_equal(policy_stale_reason_name(STALE_BAD_TIMESTAMP),
 			    "bad-timestamp");
+	assert_string_equal(policy_stale_reason_name(STALE_HOST_LOST),
+			    "host-lost");
 	assert_string_equal(policy_action_name(ACT_TAKE_OVER), "take-over");
 	assert_string_equal(policy_action_name(ACT_DENY), "deny");
 }
