@@ -5,18 +5,26 @@
  * a silently different behaviour.  Parsing never modifies *out unless it
  * succeeds, so a caller can keep its previous configuration when an edited
  * file turns out to be bad.
+ *
+ * The etcd settings are only read here; core/etcd.c talks to the cluster.
+ * They are checked whatever the backend, so that switching a project to
+ * etcd never uncovers an old typo.
  */
 #include "config.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "etcd.h"
 #include "readfile.h"
 #include "text.h"
 
@@ -25,6 +33,12 @@
 
 /* How much of a key or value an error message repeats. */
 #define SHOWN_MAX 60
+
+/* A password is one line; a bigger file is not a password file. */
+#define PASSWORD_FILE_MAX 4096
+
+_Static_assert(CONFIG_ETCD_MAX_ENDPOINTS == ETCD_MAX_ENDPOINTS,
+	       "the client takes every endpoint the file may list");
 
 /* A resource line, kept until the whole file is read: default_names may
  * come after it, and the defaults go first in the set so that they win
@@ -48,6 +62,13 @@ struct parse_state {
 	size_t nguards, capguards;
 	enum guard_mode guard_mode;
 	unsigned guard_mode_line;
+	enum store_backend backend;
+	unsigned backend_line;
+	struct etcd_config etcd;
+	bool etcd_https;	/* the endpoints' scheme, once there are some */
+	unsigned endpoints_line, prefix_line, cacert_line, cert_line, key_line,
+		 user_line, password_file_line, connect_timeout_line,
+		 request_timeout_line, lease_line;
 };
 
 typedef int (*key_fn)(struct parse_state *st, const char *val, size_t len,
@@ -76,28 +97,38 @@ static int duplicate(const char *key, unsigned line, unsigned first,
 			    "on line %u", line, key, first);
 }
 
-static int key_stale_seconds(struct parse_state *st, const char *val,
-			     size_t len, unsigned line, struct lf_error *err)
+/* A key whose value is a whole number from min to max: into *out, its
+ * line into *out_line. */
+static int set_number(const char *key, unsigned min, unsigned max,
+		      unsigned *out, unsigned *out_line, const char *val,
+		      size_t len, unsigned line, struct lf_error *err)
 {
 	unsigned long v = 0;
 	size_t i;
 
-	if (st->stale_line)
-		return duplicate("stale_seconds", line, st->stale_line, err);
+	if (*out_line)
+		return duplicate(key, line, *out_line, err);
 	for (i = 0; i < len && val[i] >= '0' && val[i] <= '9'; i++) {
 		v = v * 10 + (unsigned long)(val[i] - '0');
-		if (v > STALE_SECONDS_MAX)
+		if (v > max)
 			break;
 	}
-	if (i < len || v < 1 || v > STALE_SECONDS_MAX)
-		return lf_error_set(err, EINVAL, "config line %u: "
-				    "stale_seconds must be a whole number "
-				    "from 1 to %d, not \"%.*s\"", line,
-				    STALE_SECONDS_MAX, shown_len(val, len),
-				    val);
-	st->stale_seconds = (unsigned)v;
-	st->stale_line = line;
+	if (i < len || v < min || v > max)
+		return lf_error_set(err, EINVAL, "config line %u: %s must be "
+				    "a whole number from %u to %u, not "
+				    "\"%.*s\"", line, key, min, max,
+				    shown_len(val, len), val);
+	*out = (unsigned)v;
+	*out_line = line;
 	return 0;
+}
+
+static int key_stale_seconds(struct parse_state *st, const char *val,
+			     size_t len, unsigned line, struct lf_error *err)
+{
+	return set_number("stale_seconds", 1, STALE_SECONDS_MAX,
+			  &st->stale_seconds, &st->stale_line, val, len, line,
+			  err);
 }
 
 static int key_default_names(struct parse_state *st, const char *val,
@@ -223,6 +254,374 @@ static int key_guard_mode(struct parse_state *st, const char *val,
 	return 0;
 }
 
+static int key_backend(struct parse_state *st, const char *val, size_t len,
+		       unsigned line, struct lf_error *err)
+{
+	if (st->backend_line)
+		return duplicate("backend", line, st->backend_line, err);
+	if (span_is(val, len, "file"))
+		st->backend = BACKEND_FILE;
+	else if (span_is(val, len, "etcd"))
+		st->backend = BACKEND_ETCD;
+	else
+		return lf_error_set(err, EINVAL, "config line %u: backend must "
+				    "be file or etcd, not \"%.*s\"", line,
+				    shown_len(val, len), val);
+	st->backend_line = line;
+	return 0;
+}
+
+/* A copy of the value into *out, its line into *out_line. */
+static int keep_string(char **out, unsigned *out_line, const char *val,
+		       size_t len, unsigned line, struct lf_error *err)
+{
+	char *s = strndup(val, len);
+
+	if (!s)
+		return lf_error_set(err, ENOMEM, "out of memory");
+	*out = s;
+	*out_line = line;
+	return 0;
+}
+
+static bool is_digit(char c)
+{
+	return c >= '0' && c <= '9';
+}
+
+static bool is_host_char(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	       is_digit(c) || c == '-' || c == '.';
+}
+
+static bool is_ipv6_char(char c)
+{
+	return is_digit(c) || (c >= 'a' && c <= 'f') ||
+	       (c >= 'A' && c <= 'F') || c == ':' || c == '.';
+}
+
+/* How long the host at the start of s is: a name or an IPv4 address, or
+ * an IPv6 address in brackets; 0 when there is none. */
+static size_t host_len(const char *s, size_t len)
+{
+	size_t i;
+
+	if (len > 0 && s[0] == '[') {
+		for (i = 1; i < len && is_ipv6_char(s[i]); i++)
+			;
+		return i > 1 && i < len && s[i] == ']' ? i + 1 : 0;
+	}
+	if (len > 0 && (s[0] == '-' || s[0] == '.'))
+		return 0;
+	for (i = 0; i < len && is_host_char(s[i]); i++)
+		;
+	return i;
+}
+
+static bool port_ok(const char *s, size_t len)
+{
+	unsigned long v = 0;
+	size_t i;
+
+	for (i = 0; i < len && is_digit(s[i]); i++) {
+		v = v * 10 + (unsigned long)(s[i] - '0');
+		if (v > 65535)
+			return false;
+	}
+	return len > 0 && i == len && v >= 1;
+}
+
+/* One endpoint, s[0..len) blank-trimmed and not empty: scheme://host[:port]
+ * with an optional "/" at the end, which is left out of the copy. */
+static int add_endpoint(struct parse_state *st, const char *s, size_t len,
+			unsigned line, struct lf_error *err)
+{
+	struct etcd_config *e = &st->etcd;
+	int shown = shown_len(s, len);
+	size_t scheme, host, k;
+	bool https;
+	char *copy;
+
+	if (len > 8 && memcmp(s, "https://", 8) == 0)
+		scheme = 8;
+	else if (len > 7 && memcmp(s, "http://", 7) == 0)
+		scheme = 7;
+	else
+		return lf_error_set(err, EINVAL, "config line %u: "
+				    "etcd_endpoints: \"%.*s\" must start with "
+				    "http:// or https://", line,
+				    shown, s);
+	https = scheme == 8;
+	if (s[len - 1] == '/')
+		len--;
+	if (memchr(s + scheme, '/', len - scheme))
+		return lf_error_set(err, EINVAL, "config line %u: "
+				    "etcd_endpoints: \"%.*s\" has a path; "
+				    "write scheme://host[:port]", line,
+				    shown, s);
+	host = host_len(s + scheme, len - scheme);
+	if (host == 0 || (scheme + host < len && s[scheme + host] != ':'))
+		return lf_error_set(err, EINVAL, "config line %u: "
+				    "etcd_endpoints: \"%.*s\" has no valid "
+				    "host (a name, an IPv4 address or [an IPv6 "
+				    "address])", line, shown, s);
+	if (scheme + host < len &&
+	    !port_ok(s + scheme + host + 1, len - scheme - host - 1))
+		return lf_error_set(err, EINVAL, "config line %u: "
+				    "etcd_endpoints: \"%.*s\" has a bad port "
+				    "(1 to 65535)", line, shown, s);
+	if (e->n_endpoints > 0 && https != st->etcd_https)
+		return lf_error_set(err, EINVAL, "config line %u: "
+				    "etcd_endpoints mixes http:// and https://",
+				    line);
+	for (k = 0; k < e->n_endpoints; k++)
+		if (strlen(e->endpoints[k]) == len &&
+		    strncasecmp(e->endpoints[k], s, len) == 0)
+			return lf_error_set(err, EINVAL, "config line %u: "
+					    "etcd_endpoints: \"%.*s\" is "
+					    "listed twice", line,
+					    shown, s);
+	if (e->n_endpoints == CONFIG_ETCD_MAX_ENDPOINTS)
+		return lf_error_set(err, EINVAL, "config line %u: "
+				    "etcd_endpoints: more than %d endpoints",
+				    line, CONFIG_ETCD_MAX_ENDPOINTS);
+	copy = strndup(s, len);
+	if (!copy)
+		return lf_error_set(err, ENOMEM, "out of memory");
+	e->endpoints[e->n_endpoints++] = copy;
+	st->etcd_https = https;
+	return 0;
+}
+
+static int key_etcd_endpoints(struct parse_state *st, const char *val,
+			      size_t len, unsigned line, struct lf_error *err)
+{
+	const char *end = val + len, *p = val, *comma;
+	size_t n, entry = 0;
+	int rc;
+
+	if (st->endpoints_line)
+		return duplicate("etcd_endpoints", line, st->endpoints_line,
+				 err);
+	while (p <= end) {
+		const char *s = p;
+
+		comma = memchr(p, ',', (size_t)(end - p));
+		n = (size_t)((comma ? comma : end) - p);
+		entry++;
+		text_trim_blanks(&s, &n);
+		if (n == 0)
+			return lf_error_set(err, EINVAL, "config line %u: "
+					    "etcd_endpoints: entry %zu is "
+					    "empty", line, entry);
+		rc = add_endpoint(st, s, n, line, err);
+		if (rc)
+			return rc;
+		p = comma ? comma + 1 : end + 1;
+	}
+	st->endpoints_line = line;
+	return 0;
+}
+
+static int key_etcd_prefix(struct parse_state *st, const char *val,
+			   size_t len, unsigned line, struct lf_error *err)
+{
+	size_t i;
+	char *s;
+
+	if (st->prefix_line)
+		return duplicate("etcd_prefix", line, st->prefix_line, err);
+	if (val[0] != '/')
+		return lf_error_set(err, EINVAL, "config line %u: etcd_prefix "
+				    "must start with \"/\", not \"%.*s\"", line,
+				    shown_len(val, len), val);
+	for (i = 0; i < len; i++)
+		if ((unsigned char)val[i] <= ' ' ||
+		    (unsigned char)val[i] > '~')
+			return lf_error_set(err, EINVAL, "config line %u: "
+					    "etcd_prefix must be printable "
+					    "ASCII without blanks, not "
+					    "\"%.*s\"", line,
+					    shown_len(val, len), val);
+	/* Without its "/", "/lockfs/book" would also be the start of
+	 * "/lockfs/book2"'s keys. */
+	s = malloc(len + 2);
+	if (!s)
+		return lf_error_set(err, ENOMEM, "out of memory");
+	memcpy(s, val, len);
+	if (val[len - 1] != '/')
+		s[len++] = '/';
+	s[len] = '\0';
+	st->etcd.prefix = s;
+	st->prefix_line = line;
+	return 0;
+}
+
+/* A file named by a key: kept as written, relative meaning relative to
+ * the project root.  "~" would silently name a directory of the project,
+ * as nothing here expands it. */
+static int set_path(const char *key, char **out, unsigned *out_line,
+		    const char *val, size_t len, unsigned line,
+		    struct lf_error *err)
+{
+	if (*out_line)
+		return duplicate(key, line, *out_line, err);
+	if (val[0] == '~')
+		return lf_error_set(err, EINVAL, "config line %u: %s: \"~\" "
+				    "is not expanded; write \"%.*s\" as an "
+				    "absolute path or one relative to the "
+				    "project root", line, key,
+				    shown_len(val, len), val);
+	return keep_string(out, out_line, val, len, line, err);
+}
+
+static int key_etcd_cacert(struct parse_state *st, const char *val,
+			   size_t len, unsigned line, struct lf_error *err)
+{
+	return set_path("etcd_cacert", &st->etcd.cacert, &st->cacert_line,
+			val, len, line, err);
+}
+
+static int key_etcd_cert(struct parse_state *st, const char *val, size_t len,
+			 unsigned line, struct lf_error *err)
+{
+	return set_path("etcd_cert", &st->etcd.cert, &st->cert_line, val, len,
+			line, err);
+}
+
+static int key_etcd_key(struct parse_state *st, const char *val, size_t len,
+			unsigned line, struct lf_error *err)
+{
+	return set_path("etcd_key", &st->etcd.key, &st->key_line, val, len,
+			line, err);
+}
+
+static int key_etcd_user(struct parse_state *st, const char *val, size_t len,
+			 unsigned line, struct lf_error *err)
+{
+	if (st->user_line)
+		return duplicate("etcd_user", line, st->user_line, err);
+	return keep_string(&st->etcd.user, &st->user_line, val, len, line,
+			   err);
+}
+
+static int key_etcd_password_file(struct parse_state *st, const char *val,
+				  size_t len, unsigned line,
+				  struct lf_error *err)
+{
+	return set_path("etcd_password_file", &st->etcd.password_file,
+			&st->password_file_line, val, len, line, err);
+}
+
+/* Refused with or without a value, which is never repeated: every agent
+ * of the project reads this file, and it may be under version control. */
+static int key_etcd_password(struct parse_state *st, const char *val,
+			     size_t len, unsigned line, struct lf_error *err)
+{
+	(void)st;
+	(void)val;
+	(void)len;
+	return lf_error_set(err, EINVAL, "config line %u: etcd_password: a "
+			    "password never goes in the config file; use "
+			    "etcd_password_file or LOCKFS_ETCD_PASSWORD", line);
+}
+
+static int key_etcd_connect_timeout_ms(struct parse_state *st,
+				       const char *val, size_t len,
+				       unsigned line, struct lf_error *err)
+{
+	return set_number("etcd_connect_timeout_ms", 50, 60000,
+			  &st->etcd.connect_timeout_ms,
+			  &st->connect_timeout_line, val, len, line, err);
+}
+
+static int key_etcd_request_timeout_ms(struct parse_state *st,
+				       const char *val, size_t len,
+				       unsigned line, struct lf_error *err)
+{
+	return set_number("etcd_request_timeout_ms", 100, 600000,
+			  &st->etcd.request_timeout_ms,
+			  &st->request_timeout_line, val, len, line, err);
+}
+
+static int key_etcd_lease_seconds(struct parse_state *st, const char *val,
+				  size_t len, unsigned line,
+				  struct lf_error *err)
+{
+	return set_number("etcd_lease_seconds", 2, 3600,
+			  &st->etcd.lease_seconds, &st->lease_line, val, len,
+			  line, err);
+}
+
+/* A TLS file given with http:// endpoints would be silently unused. */
+static int check_tls_file(const struct parse_state *st, const char *key,
+			  unsigned key_line, struct lf_error *err)
+{
+	if (!key_line || st->etcd.n_endpoints == 0 || st->etcd_https)
+		return 0;
+	return lf_error_set(err, EINVAL, "config line %u: %s needs https:// "
+			    "endpoints, but etcd_endpoints on line %u are "
+			    "http://", key_line, key, st->endpoints_line);
+}
+
+/* What the etcd keys say together; the lines are all read. */
+static int check_etcd(const struct parse_state *st, struct lf_error *err)
+{
+	int rc;
+
+	if (st->cert_line && !st->key_line)
+		return lf_error_set(err, EINVAL, "config line %u: etcd_cert "
+				    "needs etcd_key", st->cert_line);
+	if (st->key_line && !st->cert_line)
+		return lf_error_set(err, EINVAL, "config line %u: etcd_key "
+				    "needs etcd_cert", st->key_line);
+	rc = check_tls_file(st, "etcd_cacert", st->cacert_line, err);
+	if (rc == 0)
+		rc = check_tls_file(st, "etcd_cert", st->cert_line, err);
+	if (rc == 0)
+		rc = check_tls_file(st, "etcd_key", st->key_line, err);
+	if (rc)
+		return rc;
+	if (st->password_file_line && !st->user_line)
+		return lf_error_set(err, EINVAL, "config line %u: "
+				    "etcd_password_file needs etcd_user",
+				    st->password_file_line);
+	if (st->backend != BACKEND_ETCD)
+		return 0;
+	if (!st->endpoints_line)
+		return lf_error_set(err, EINVAL, "config line %u: backend = "
+				    "etcd needs etcd_endpoints",
+				    st->backend_line);
+	if (!st->prefix_line)
+		return lf_error_set(err, EINVAL, "config line %u: backend = "
+				    "etcd needs etcd_prefix", st->backend_line);
+	return 0;
+}
+
+static void etcd_config_free(struct etcd_config *e)
+{
+	size_t k;
+
+	for (k = 0; k < e->n_endpoints; k++)
+		free(e->endpoints[k]);
+	free(e->prefix);
+	free(e->cacert);
+	free(e->cert);
+	free(e->key);
+	free(e->user);
+	free(e->password_file);
+	memset(e, 0, sizeof(*e));
+}
+
+static void etcd_config_defaults(struct etcd_config *e)
+{
+	memset(e, 0, sizeof(*e));
+	e->connect_timeout_ms = CONFIG_ETCD_CONNECT_TIMEOUT_MS_DEFAULT;
+	e->request_timeout_ms = CONFIG_ETCD_REQUEST_TIMEOUT_MS_DEFAULT;
+	e->lease_seconds = CONFIG_ETCD_LEASE_SECONDS_DEFAULT;
+}
+
 /* A guard whose resource has no $N names one resource: it must be one of
  * the project's, or every edit it guards would fail. */
 static int check_guards(const struct parse_state *st,
@@ -252,17 +651,51 @@ static void free_guards(struct guard_rule *g, size_t n)
 	free(g);
 }
 
+/* A refused key is always an error, with or without a value, and is not
+ * offered as a known one. */
 static const struct {
 	const char *name;
 	key_fn fn;
+	bool refused;
 } keys[] = {
-	{ "stale_seconds", key_stale_seconds },
-	{ "default_names", key_default_names },
-	{ "resource", key_resource },
-	{ "durability", key_durability },
-	{ "guard", key_guard },
-	{ "guard_mode", key_guard_mode },
+	{ "stale_seconds", key_stale_seconds, false },
+	{ "default_names", key_default_names, false },
+	{ "resource", key_resource, false },
+	{ "durability", key_durability, false },
+	{ "guard", key_guard, false },
+	{ "guard_mode", key_guard_mode, false },
+	{ "backend", key_backend, false },
+	{ "etcd_endpoints", key_etcd_endpoints, false },
+	{ "etcd_prefix", key_etcd_prefix, false },
+	{ "etcd_cacert", key_etcd_cacert, false },
+	{ "etcd_cert", key_etcd_cert, false },
+	{ "etcd_key", key_etcd_key, false },
+	{ "etcd_user", key_etcd_user, false },
+	{ "etcd_password_file", key_etcd_password_file, false },
+	{ "etcd_connect_timeout_ms", key_etcd_connect_timeout_ms, false },
+	{ "etcd_request_timeout_ms", key_etcd_request_timeout_ms, false },
+	{ "etcd_lease_seconds", key_etcd_lease_seconds, false },
+	{ "etcd_password", key_etcd_password, true },
 };
+
+/* "stale_seconds, default_names, ..." from the table, so the list in the
+ * unknown-key message cannot fall behind it. */
+static void known_keys(char *out, size_t size)
+{
+	size_t used = 0, k;
+	int n;
+
+	out[0] = '\0';
+	for (k = 0; k < sizeof(keys) / sizeof(keys[0]); k++) {
+		if (keys[k].refused)
+			continue;
+		n = snprintf(out + used, size - used, "%s%s",
+			     used ? ", " : "", keys[k].name);
+		if (n < 0 || (size_t)n >= size - used)
+			return;
+		used += (size_t)n;
+	}
+}
 
 static int check_bytes(const char *line, size_t len, unsigned lineno,
 		       struct lf_error *err)
@@ -292,6 +725,7 @@ static int parse_line(struct parse_state *st, const char *line, size_t len,
 	const char *hash = memchr(line, '#', len);
 	const char *eq, *key, *val;
 	size_t klen, vlen, k;
+	char known[LF_ERROR_MSG_MAX];
 
 	if (hash)
 		len = (size_t)(hash - line);
@@ -315,15 +749,16 @@ static int parse_line(struct parse_state *st, const char *line, size_t len,
 	for (k = 0; k < sizeof(keys) / sizeof(keys[0]); k++) {
 		if (!span_is(key, klen, keys[k].name))
 			continue;
-		if (vlen == 0)
+		if (vlen == 0 && !keys[k].refused)
 			return lf_error_set(err, EINVAL, "config line %u: %s "
 					    "needs a value", lineno,
 					    keys[k].name);
 		return keys[k].fn(st, val, vlen, lineno, err);
 	}
+	known_keys(known, sizeof(known));
 	return lf_error_set(err, EINVAL, "config line %u: unknown key \"%.*s\" "
-			    "(known: stale_seconds, default_names, resource, "
-			    "durability, guard, guard_mode)", lineno, shown_len(key, klen), key);
+			    "(known: %s)", lineno, shown_len(key, klen), key,
+			    known);
 }
 
 /* Split buf into lines (LF or CRLF, the last one may lack its end). */
@@ -390,6 +825,7 @@ int config_parse(const char *buf, size_t len, struct lf_config *out,
 		.stale_seconds = STALE_SECONDS_DEFAULT,
 		.default_names = true,
 		.durability = DURABILITY_RENAME,
+		.backend = BACKEND_FILE,
 	};
 	struct nameset *names = NULL;
 	int rc;
@@ -405,10 +841,13 @@ int config_parse(const char *buf, size_t len, struct lf_config *out,
 		buf += 3;
 		len -= 3;
 	}
+	etcd_config_defaults(&st.etcd);
 	st.probe = nameset_new_empty();
 	if (!st.probe)
 		return lf_error_set(err, ENOMEM, "out of memory");
 	rc = parse_lines(&st, buf ? buf : "", len, err);
+	if (rc == 0)
+		rc = check_etcd(&st, err);
 	if (rc == 0)
 		rc = build_names(&st, &names, err);
 	if (rc == 0)
@@ -420,12 +859,16 @@ int config_parse(const char *buf, size_t len, struct lf_config *out,
 		out->guards = st.guards;
 		out->nguards = st.nguards;
 		out->guard_mode = st.guard_mode;
+		out->backend = st.backend;
+		out->etcd = st.etcd;
 		names = NULL;
 		st.guards = NULL;
 		st.nguards = 0;
+		memset(&st.etcd, 0, sizeof(st.etcd));
 	}
 	nameset_free(names);
 	free_guards(st.guards, st.nguards);
+	etcd_config_free(&st.etcd);
 	nameset_free(st.probe);
 	free(st.res);
 	return rc;
@@ -443,6 +886,8 @@ int config_defaults(struct lf_config *out, struct lf_error *err)
 	out->guards = NULL;
 	out->nguards = 0;
 	out->guard_mode = GUARD_TAKE;
+	out->backend = BACKEND_FILE;
+	etcd_config_defaults(&out->etcd);
 	return 0;
 }
 
@@ -496,4 +941,120 @@ void config_free(struct lf_config *cfg)
 	free_guards(cfg->guards, cfg->nguards);
 	cfg->guards = NULL;
 	cfg->nguards = 0;
+	etcd_config_free(&cfg->etcd);
+}
+
+int config_path_resolve(const char *project_root, const char *path, char *out,
+			size_t outlen)
+{
+	size_t root_len;
+	int n;
+
+	if (path[0] == '/') {
+		n = snprintf(out, outlen, "%s", path);
+	} else {
+		if (!project_root)
+			return -EINVAL;
+		root_len = strlen(project_root);
+		if (root_len > 0 && project_root[root_len - 1] == '/')
+			root_len--;
+		n = snprintf(out, outlen, "%.*s/%s", (int)root_len,
+			     project_root, path);
+	}
+	if (n < 0 || (size_t)n >= outlen)
+		return -ENAMETOOLONG;
+	return 0;
+}
+
+/* A password of len bytes into out, or why it cannot go there; what says
+ * where it came from. */
+static int copy_password(const char *pw, size_t len, const char *what,
+			 char *out, size_t outlen, struct lf_error *err)
+{
+	if (len == 0)
+		return lf_error_set(err, EINVAL, "%s: the password is empty",
+				    what);
+	if (memchr(pw, '\0', len))
+		return lf_error_set(err, EINVAL, "%s: the password holds a "
+				    "NUL byte", what);
+	if (len >= outlen)
+		return lf_error_set(err, EINVAL, "%s: the password is longer "
+				    "than %zu bytes", what,
+				    outlen ? outlen - 1 : 0);
+	memcpy(out, pw, len);
+	out[len] = '\0';
+	return 0;
+}
+
+static int password_file_error(const char *path, int rc, struct lf_error *err)
+{
+	switch (rc) {
+	case -ENOENT:
+		/* Not -ENOENT: that says no password was configured. */
+		return lf_error_set(err, EINVAL, "etcd_password_file %s: No "
+				    "such file or directory", path);
+	case -EINVAL:
+		return lf_error_set(err, EINVAL, "etcd_password_file %s: not "
+				    "a regular file", path);
+	case -EFBIG:
+		return lf_error_set(err, EINVAL, "etcd_password_file %s: "
+				    "larger than %d bytes, not a password",
+				    path, PASSWORD_FILE_MAX);
+	case -ENOMEM:
+		return lf_error_set(err, ENOMEM, "out of memory");
+	default:
+		return lf_error_set(err, -rc, "etcd_password_file %s: %s", path,
+				    strerror(-rc));
+	}
+}
+
+static int read_password_file(const char *file, const char *project_root,
+			      char *out, size_t outlen, struct lf_error *err)
+{
+	char path[PATH_MAX], what[PATH_MAX + 32];
+	char *buf = NULL, *nl;
+	size_t len = 0, n;
+	struct stat sb;
+	int rc;
+
+	if (config_path_resolve(project_root, file, path, sizeof(path)))
+		return lf_error_set(err, ENAMETOOLONG, "etcd_password_file %s: "
+				    "the path is too long, or relative with "
+				    "no project root", file);
+	rc = readfile_path(path, 0, PASSWORD_FILE_MAX, &buf, &len, &sb);
+	if (rc)
+		return password_file_error(path, rc, err);
+	if (sb.st_mode & 077) {
+		rc = lf_error_set(err, EACCES, "etcd_password_file %s: mode "
+				  "%04o lets others read or change it; make it "
+				  "0600 (chmod 600 %s)", path,
+				  (unsigned)(sb.st_mode & 07777), path);
+		goto out;
+	}
+	nl = memchr(buf, '\n', len);
+	n = nl ? (size_t)(nl - buf) : len;
+	if (n > 0 && buf[n - 1] == '\r')
+		n--;
+	snprintf(what, sizeof(what), "etcd_password_file %s", path);
+	rc = copy_password(buf, n, what, out, outlen, err);
+out:
+	explicit_bzero(buf, len);
+	free(buf);
+	return rc;
+}
+
+int config_etcd_password(const struct lf_config *cfg, const char *project_root,
+			 char *out, size_t outlen, struct lf_error *err)
+{
+	const char *env = getenv("LOCKFS_ETCD_PASSWORD");
+
+	if (env && env[0])
+		return copy_password(env, strlen(env), "LOCKFS_ETCD_PASSWORD",
+				     out, outlen, err);
+	if (!cfg->etcd.password_file)
+		return lf_error_set(err, ENOENT, "no etcd password: neither "
+				    "LOCKFS_ETCD_PASSWORD nor "
+				    "etcd_password_file is set");
+	return read_password_file(cfg->etcd.password_file, project_root, out,
+				  outlen, err);
 }

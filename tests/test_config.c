@@ -16,6 +16,12 @@
 
 #include "config.h"
 
+/* The keys the unknown-key message lists, in the order of the table. */
+#define KNOWN "stale_seconds, default_names, resource, durability, guard, " \
+	"guard_mode, backend, etcd_endpoints, etcd_prefix, etcd_cacert, " \
+	"etcd_cert, etcd_key, etcd_user, etcd_password_file, " \
+	"etcd_connect_timeout_ms, etcd_request_timeout_ms, etcd_lease_seconds"
+
 /* The example of config.h, byte for byte. */
 static const char example[] =
 	"stale_seconds = 900          # a lock this old is stale (1..604800)\n"
@@ -171,8 +177,7 @@ static void test_byte_order_mark(void **state)
 	config_free(&cfg);
 	expect_error_str("stale_seconds = 60\n\xef\xbb\xbf" "durability = full\n",
 			 "config line 2: unknown key \"\xef\xbb\xbf" "durability\" "
-			 "(known: stale_seconds, default_names, resource, durability, "
-			 "guard, guard_mode)");
+			 "(known: " KNOWN ")");
 }
 
 static void test_replace_defaults(void **state)
@@ -226,16 +231,13 @@ static void test_key_errors(void **state)
 	(void)state;
 	expect_error_str("stale_seconds = 900\nstale_secs = 60\n",
 			 "config line 2: unknown key \"stale_secs\" (known: "
-			 "stale_seconds, default_names, resource, durability, "
-			 "guard, guard_mode)");
+			 KNOWN ")");
 	expect_error_str("Stale_Seconds = 60\n",
 			 "config line 1: unknown key \"Stale_Seconds\" (known: "
-			 "stale_seconds, default_names, resource, durability, "
-			 "guard, guard_mode)");
+			 KNOWN ")");
 	expect_error_str("stale seconds = 60\n",
 			 "config line 1: unknown key \"stale seconds\" (known: "
-			 "stale_seconds, default_names, resource, durability, "
-			 "guard, guard_mode)");
+			 KNOWN ")");
 	expect_error_str("\n\n# x\nstale_seconds 60\n",
 			 "config line 4: expected \"key = value\", not "
 			 "\"stale_seconds 60\"");
@@ -524,6 +526,434 @@ static void test_free_zeroed(void **state)
 	assert_null(cfg.names);
 }
 
+/* Every etcd key, with the values a real cluster would have. */
+static const char etcd_example[] =
+	"backend = etcd\n"
+	"etcd_endpoints =  https://10.0.0.5:2379 ,https://etcd-b.example:2379/,"
+	"\thttps://[fd00::7]:2379\n"
+	"etcd_prefix = /lockfs/my-book\n"
+	"etcd_cacert = certs/ca.pem\n"
+	"etcd_cert = /etc/lockfs/me.pem\n"
+	"etcd_key = ../keys/me key.pem   # blanks inside are kept\n"
+	"etcd_user = book\n"
+	"etcd_password_file = /etc/lockfs/password\n"
+	"etcd_connect_timeout_ms = 50\n"
+	"etcd_request_timeout_ms = 600000\n"
+	"etcd_lease_seconds = 3600\n";
+
+static void expect_etcd_defaults(const struct lf_config *cfg)
+{
+	assert_int_equal(cfg->backend, BACKEND_FILE);
+	assert_int_equal(cfg->etcd.n_endpoints, 0);
+	assert_null(cfg->etcd.endpoints[0]);
+	assert_null(cfg->etcd.prefix);
+	assert_null(cfg->etcd.cacert);
+	assert_null(cfg->etcd.cert);
+	assert_null(cfg->etcd.key);
+	assert_null(cfg->etcd.user);
+	assert_null(cfg->etcd.password_file);
+	assert_int_equal(cfg->etcd.connect_timeout_ms, 2000);
+	assert_int_equal(cfg->etcd.request_timeout_ms, 5000);
+	assert_int_equal(cfg->etcd.lease_seconds, 10);
+}
+
+static void test_etcd_defaults(void **state)
+{
+	struct lf_config cfg;
+
+	(void)state;
+	assert_int_equal(config_defaults(&cfg, NULL), 0);
+	expect_etcd_defaults(&cfg);
+	config_free(&cfg);
+	assert_int_equal(parse_str(example, &cfg, NULL), 0);
+	expect_etcd_defaults(&cfg);
+	config_free(&cfg);
+	assert_int_equal(parse_str("backend = file\n", &cfg, NULL), 0);
+	expect_etcd_defaults(&cfg);
+	config_free(&cfg);
+}
+
+static void test_etcd_example(void **state)
+{
+	struct lf_config cfg;
+	struct lf_error err = { 0 };
+
+	(void)state;
+	assert_int_equal(parse_str(etcd_example, &cfg, &err), 0);
+	assert_int_equal(cfg.backend, BACKEND_ETCD);
+	assert_int_equal(cfg.etcd.n_endpoints, 3);
+	assert_string_equal(cfg.etcd.endpoints[0], "https://10.0.0.5:2379");
+	assert_string_equal(cfg.etcd.endpoints[1], "https://etcd-b.example:2379");
+	assert_string_equal(cfg.etcd.endpoints[2], "https://[fd00::7]:2379");
+	assert_null(cfg.etcd.endpoints[3]);
+	assert_string_equal(cfg.etcd.prefix, "/lockfs/my-book/");
+	assert_string_equal(cfg.etcd.cacert, "certs/ca.pem");
+	assert_string_equal(cfg.etcd.cert, "/etc/lockfs/me.pem");
+	assert_string_equal(cfg.etcd.key, "../keys/me key.pem");
+	assert_string_equal(cfg.etcd.user, "book");
+	assert_string_equal(cfg.etcd.password_file, "/etc/lockfs/password");
+	assert_int_equal(cfg.etcd.connect_timeout_ms, 50);
+	assert_int_equal(cfg.etcd.request_timeout_ms, 600000);
+	assert_int_equal(cfg.etcd.lease_seconds, 3600);
+	/* the rest of the file keeps its defaults */
+	assert_int_equal(cfg.stale_seconds, 900);
+	assert_true(nameset_contains(cfg.names, "Chapter_01"));
+	config_free(&cfg);
+	assert_int_equal(cfg.etcd.n_endpoints, 0);
+	assert_null(cfg.etcd.endpoints[0]);
+	assert_null(cfg.etcd.prefix);
+	assert_null(cfg.etcd.key);
+	config_free(&cfg);
+}
+
+static void test_etcd_values(void **state)
+{
+	struct lf_config cfg;
+
+	(void)state;
+	/* the smallest etcd file; a prefix keeps its "/", a plain host
+	 * needs no port, http:// is fine without TLS files */
+	assert_int_equal(parse_str("etcd_prefix = /b/\nbackend=etcd\n"
+				   "etcd_endpoints=http://localhost\n", &cfg,
+				   NULL), 0);
+	assert_int_equal(cfg.backend, BACKEND_ETCD);
+	assert_int_equal(cfg.etcd.n_endpoints, 1);
+	assert_string_equal(cfg.etcd.endpoints[0], "http://localhost");
+	assert_string_equal(cfg.etcd.prefix, "/b/");
+	assert_int_equal(cfg.etcd.connect_timeout_ms, 2000);
+	config_free(&cfg);
+	assert_int_equal(parse_str("etcd_prefix = /\n"
+				   "etcd_endpoints = http://127.0.0.1:1/\n"
+				   "etcd_connect_timeout_ms = 60000\n"
+				   "etcd_request_timeout_ms = 100\n"
+				   "etcd_lease_seconds = 2\n"
+				   "etcd_user = \xc3\xa9" "diteur\n", &cfg, NULL),
+			 0);
+	assert_string_equal(cfg.etcd.prefix, "/");
+	assert_string_equal(cfg.etcd.endpoints[0], "http://127.0.0.1:1");
+	assert_int_equal(cfg.etcd.connect_timeout_ms, 60000);
+	assert_int_equal(cfg.etcd.request_timeout_ms, 100);
+	assert_int_equal(cfg.etcd.lease_seconds, 2);
+	assert_string_equal(cfg.etcd.user, "\xc3\xa9" "diteur");
+	config_free(&cfg);
+	assert_int_equal(parse_str("etcd_prefix = /p/q!~\n", &cfg, NULL), 0);
+	assert_string_equal(cfg.etcd.prefix, "/p/q!~/");
+	config_free(&cfg);
+}
+
+/* With backend = file the etcd keys are kept, and none is required. */
+static void test_etcd_with_file_backend(void **state)
+{
+	struct lf_config cfg;
+
+	(void)state;
+	assert_int_equal(parse_str("backend = file\n"
+				   "etcd_endpoints = https://a:2379\n"
+				   "etcd_cacert = ca.pem\n", &cfg, NULL), 0);
+	assert_int_equal(cfg.backend, BACKEND_FILE);
+	assert_int_equal(cfg.etcd.n_endpoints, 1);
+	assert_string_equal(cfg.etcd.cacert, "ca.pem");
+	assert_null(cfg.etcd.prefix);
+	config_free(&cfg);
+	assert_int_equal(parse_str("etcd_user = u\netcd_lease_seconds = 5\n",
+				   &cfg, NULL), 0);
+	assert_int_equal(cfg.backend, BACKEND_FILE);
+	assert_string_equal(cfg.etcd.user, "u");
+	assert_int_equal(cfg.etcd.lease_seconds, 5);
+	config_free(&cfg);
+}
+
+static void test_etcd_backend_errors(void **state)
+{
+	(void)state;
+	expect_error_str("backend = consul\n", "config line 1: backend must "
+			 "be file or etcd, not \"consul\"");
+	expect_error_str("\nbackend = Etcd\n", "config line 2: backend must "
+			 "be file or etcd, not \"Etcd\"");
+	expect_error_str("backend =\n", "config line 1: backend needs a value");
+	expect_error_str("# shared\nbackend = etcd\netcd_prefix = /b/\n",
+			 "config line 2: backend = etcd needs etcd_endpoints");
+	expect_error_str("etcd_endpoints = http://a:1\n\n\nbackend = etcd\n",
+			 "config line 4: backend = etcd needs etcd_prefix");
+	expect_error_str("backend = etcd\n",
+			 "config line 1: backend = etcd needs etcd_endpoints");
+}
+
+static void test_etcd_endpoint_errors(void **state)
+{
+	static const struct {
+		const char *val, *msg;
+	} cases[] = {
+		{ "10.0.0.5:2379", "\"10.0.0.5:2379\" must start with http:// "
+		  "or https://" },
+		{ "ftp://a:1", "\"ftp://a:1\" must start with http:// or "
+		  "https://" },
+		{ "HTTPS://a:1", "\"HTTPS://a:1\" must start with http:// or "
+		  "https://" },
+		{ "https://", "\"https://\" must start with http:// or "
+		  "https://" },
+		{ "https:///", "\"https:///\" has no valid host (a name, an "
+		  "IPv4 address or [an IPv6 address])" },
+		{ "https://a:1/v3", "\"https://a:1/v3\" has a path; write "
+		  "scheme://host[:port]" },
+		{ "https://a:1//", "\"https://a:1//\" has a path; write "
+		  "scheme://host[:port]" },
+		{ "https://a/b/", "\"https://a/b/\" has a path; write "
+		  "scheme://host[:port]" },
+		{ "https://:2379", "\"https://:2379\" has no valid host (a name, "
+		  "an IPv4 address or [an IPv6 address])" },
+		{ "https://user@a:1", "\"https://user@a:1\" has no valid host "
+		  "(a name, an IPv4 address or [an IPv6 address])" },
+		{ "https://a_b:1", "\"https://a_b:1\" has no valid host (a name, "
+		  "an IPv4 address or [an IPv6 address])" },
+		{ "https://-a:1", "\"https://-a:1\" has no valid host (a name, "
+		  "an IPv4 address or [an IPv6 address])" },
+		{ "https://fd00::7:1", "\"https://fd00::7:1\" has a bad port "
+		  "(1 to 65535)" },
+		{ "https://[fd00::7:1", "\"https://[fd00::7:1\" has no valid "
+		  "host (a name, an IPv4 address or [an IPv6 address])" },
+		{ "https://[]:1", "\"https://[]:1\" has no valid host (a name, "
+		  "an IPv4 address or [an IPv6 address])" },
+		{ "https://a b:1", "\"https://a b:1\" has no valid host (a "
+		  "name, an IPv4 address or [an IPv6 address])" },
+		{ "https://a:", "\"https://a:\" has a bad port (1 to 65535)" },
+		{ "https://a:0", "\"https://a:0\" has a bad port (1 to 65535)" },
+		{ "https://a:65536", "\"https://a:65536\" has a bad port (1 to "
+		  "65535)" },
+		{ "https://a:99999999999999999999", "\"https://a:"
+		  "99999999999999999999\" has a bad port (1 to 65535)" },
+		{ "https://a:2379x", "\"https://a:2379x\" has a bad port (1 to "
+		  "65535)" },
+		{ "https://a:+1", "\"https://a:+1\" has a bad port (1 to "
+		  "65535)" },
+		{ "https://a:1?x=1", "\"https://a:1?x=1\" has a bad port (1 to "
+		  "65535)" },
+		{ "https://a:1,", "entry 2 is empty" },
+		{ ",https://a:1", "entry 1 is empty" },
+		{ "https://a:1, ,https://b:1", "entry 2 is empty" },
+		{ "https://a:1,,https://b:1", "entry 2 is empty" },
+		{ "https://a:1, https://b:1, https://a:1/",
+		  "\"https://a:1/\" is listed twice" },
+		{ "https://A:1, https://a:1", "\"https://a:1\" is listed "
+		  "twice" },
+	};
+	char buf[256], msg[512];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		snprintf(buf, sizeof(buf), "etcd_prefix = /x/\n"
+			 "etcd_endpoints = %s\n", cases[i].val);
+		snprintf(msg, sizeof(msg), "config line 2: etcd_endpoints: %s",
+			 cases[i].msg);
+		expect_error_str(buf, msg);
+	}
+	expect_error_str("etcd_endpoints = https://a:1, http://b:1\n",
+			 "config line 1: etcd_endpoints mixes http:// and "
+			 "https://");
+	expect_error_str("etcd_endpoints = http://a:1,https://b:1\n",
+			 "config line 1: etcd_endpoints mixes http:// and "
+			 "https://");
+	expect_error_str("etcd_endpoints =  \n",
+			 "config line 1: etcd_endpoints needs a value");
+}
+
+static void test_etcd_endpoint_count(void **state)
+{
+	char buf[1024];
+	size_t len;
+	struct lf_config cfg;
+	int i;
+
+	(void)state;
+	len = (size_t)snprintf(buf, sizeof(buf), "etcd_endpoints = ");
+	for (i = 1; i <= CONFIG_ETCD_MAX_ENDPOINTS; i++)
+		len += (size_t)snprintf(buf + len, sizeof(buf) - len, "%shttp://"
+					"10.0.0.%d:2379", i > 1 ? "," : "", i);
+	assert_int_equal(parse_str(buf, &cfg, NULL), 0);
+	assert_int_equal(cfg.etcd.n_endpoints, 16);
+	assert_string_equal(cfg.etcd.endpoints[15], "http://10.0.0.16:2379");
+	config_free(&cfg);
+	snprintf(buf + len, sizeof(buf) - len, ", http://10.0.0.17:2379\n");
+	expect_error_str(buf, "config line 1: etcd_endpoints: more than 16 "
+			 "endpoints");
+}
+
+static void test_etcd_prefix_errors(void **state)
+{
+	(void)state;
+	expect_error_str("etcd_prefix = lockfs/book/\n",
+			 "config line 1: etcd_prefix must start with \"/\", "
+			 "not \"lockfs/book/\"");
+	expect_error_str("\netcd_prefix = /my book/\n",
+			 "config line 2: etcd_prefix must be printable ASCII "
+			 "without blanks, not \"/my book/\"");
+	expect_error_str("etcd_prefix = /my\tbook/\n",
+			 "config line 1: etcd_prefix must be printable ASCII "
+			 "without blanks, not \"/my\tbook/\"");
+	expect_error_str("etcd_prefix = /Kapitel-f\xc3\xbcr/\n",
+			 "config line 1: etcd_prefix must be printable ASCII "
+			 "without blanks, not \"/Kapitel-f\xc3\xbcr/\"");
+	expect_error_str("etcd_prefix =\n",
+			 "config line 1: etcd_prefix needs a value");
+}
+
+static void test_etcd_tls_errors(void **state)
+{
+	(void)state;
+	expect_error_str("etcd_cacert = ~/ca.pem\n",
+			 "config line 1: etcd_cacert: \"~\" is not expanded; "
+			 "write \"~/ca.pem\" as an absolute path or one "
+			 "relative to the project root");
+	expect_error_str("etcd_cert = ~me/c.pem\netcd_key = k\n",
+			 "config line 1: etcd_cert: \"~\" is not expanded; "
+			 "write \"~me/c.pem\" as an absolute path or one "
+			 "relative to the project root");
+	expect_error_str("etcd_cert = c.pem\netcd_key = ~/k\n",
+			 "config line 2: etcd_key: \"~\" is not expanded; "
+			 "write \"~/k\" as an absolute path or one relative "
+			 "to the project root");
+	expect_error_str("# mTLS\netcd_cert = me.pem\n",
+			 "config line 2: etcd_cert needs etcd_key");
+	expect_error_str("etcd_cacert = ca.pem\n\netcd_key = me.key\n",
+			 "config line 3: etcd_key needs etcd_cert");
+	expect_error_str("etcd_cacert = ca.pem\n"
+			 "etcd_endpoints = http://a:1, http://b:1\n",
+			 "config line 1: etcd_cacert needs https:// endpoints, "
+			 "but etcd_endpoints on line 2 are http://");
+	expect_error_str("etcd_endpoints = http://a:1\netcd_key = k\n"
+			 "etcd_cert = c\n",
+			 "config line 3: etcd_cert needs https:// endpoints, "
+			 "but etcd_endpoints on line 1 are http://");
+	expect_error_str("etcd_cacert =\n",
+			 "config line 1: etcd_cacert needs a value");
+}
+
+static void test_etcd_number_errors(void **state)
+{
+	static const struct {
+		const char *key;
+		unsigned min, max;
+		const char *bad[6];
+	} cases[] = {
+		{ "etcd_connect_timeout_ms", 50, 60000,
+		  { "49", "60001", "0", "2s", "-1", "1e3" } },
+		{ "etcd_request_timeout_ms", 100, 600000,
+		  { "99", "600001", "0", "5000ms", "+5000", "99999999999999999999" } },
+		{ "etcd_lease_seconds", 2, 3600,
+		  { "1", "3601", "0", "10.5", "ten", "0x10" } },
+	};
+	char buf[128], msg[256];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		for (size_t j = 0; j < 6; j++) {
+			snprintf(buf, sizeof(buf), "\n%s = %s\n", cases[i].key,
+				 cases[i].bad[j]);
+			snprintf(msg, sizeof(msg), "config line 2: %s must be "
+				 "a whole number from %u to %u, not \"%s\"",
+				 cases[i].key, cases[i].min, cases[i].max,
+				 cases[i].bad[j]);
+			expect_error_str(buf, msg);
+		}
+		snprintf(buf, sizeof(buf), "%s =\n", cases[i].key);
+		snprintf(msg, sizeof(msg), "config line 1: %s needs a value",
+			 cases[i].key);
+		expect_error_str(buf, msg);
+	}
+}
+
+static void test_etcd_duplicates(void **state)
+{
+	static const char *const lines[] = {
+		"backend = file",
+		"etcd_endpoints = https://a:1",
+		"etcd_prefix = /x/",
+		"etcd_cacert = ca.pem",
+		"etcd_cert = c.pem",
+		"etcd_key = k.pem",
+		"etcd_user = u",
+		"etcd_password_file = pw",
+		"etcd_connect_timeout_ms = 100",
+		"etcd_request_timeout_ms = 1000",
+		"etcd_lease_seconds = 5",
+	};
+	char buf[256], msg[256], key[64];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(lines) / sizeof(lines[0]); i++) {
+		snprintf(key, sizeof(key), "%.*s",
+			 (int)strcspn(lines[i], " "), lines[i]);
+		snprintf(buf, sizeof(buf), "%s\n# again\n%s\n", lines[i],
+			 lines[i]);
+		snprintf(msg, sizeof(msg), "config line 3: %s is already set "
+			 "on line 1", key);
+		expect_error_str(buf, msg);
+	}
+	/* a duplicate is refused even when its value is bad */
+	expect_error_str("etcd_endpoints = https://a:1\n"
+			 "etcd_endpoints = ftp://b\n",
+			 "config line 2: etcd_endpoints is already set on "
+			 "line 1");
+}
+
+static void test_etcd_password_key(void **state)
+{
+	(void)state;
+	/* refused with or without a value, which the message never shows */
+	expect_error_str("etcd_user = u\netcd_password = hunter2\n",
+			 "config line 2: etcd_password: a password never goes "
+			 "in the config file; use etcd_password_file or "
+			 "LOCKFS_ETCD_PASSWORD");
+	expect_error_str("etcd_password =\n",
+			 "config line 1: etcd_password: a password never goes "
+			 "in the config file; use etcd_password_file or "
+			 "LOCKFS_ETCD_PASSWORD");
+	expect_error_str("etcd_password_file = pw\n",
+			 "config line 1: etcd_password_file needs etcd_user");
+	expect_error_str("etcd_password_file = ~/pw\n",
+			 "config line 1: etcd_password_file: \"~\" is not "
+			 "expanded; write \"~/pw\" as an absolute path or one "
+			 "relative to the project root");
+	expect_error_str("etcd_user =\n",
+			 "config line 1: etcd_user needs a value");
+	/* a near miss is an unknown key, and says what is known */
+	expect_error_str("etcd_endpoint = https://a:1\n",
+			 "config line 1: unknown key \"etcd_endpoint\" "
+			 "(known: " KNOWN ")");
+}
+
+static void test_path_resolve(void **state)
+{
+	char out[32];
+
+	(void)state;
+	assert_int_equal(config_path_resolve("/book", "/etc/ca.pem", out,
+					     sizeof(out)), 0);
+	assert_string_equal(out, "/etc/ca.pem");
+	assert_int_equal(config_path_resolve(NULL, "/etc/ca.pem", out,
+					     sizeof(out)), 0);
+	assert_string_equal(out, "/etc/ca.pem");
+	assert_int_equal(config_path_resolve("/book", "certs/ca.pem", out,
+					     sizeof(out)), 0);
+	assert_string_equal(out, "/book/certs/ca.pem");
+	assert_int_equal(config_path_resolve("/book/", "../ca.pem", out,
+					     sizeof(out)), 0);
+	assert_string_equal(out, "/book/../ca.pem");
+	assert_int_equal(config_path_resolve("/", "ca.pem", out, sizeof(out)),
+			 0);
+	assert_string_equal(out, "/ca.pem");
+	assert_int_equal(config_path_resolve(NULL, "ca.pem", out, sizeof(out)),
+			 -EINVAL);
+	/* 31 bytes fit in 32, 32 do not */
+	assert_int_equal(config_path_resolve("/b", "123456789012345678901234567a",
+					     out, sizeof(out)), 0);
+	assert_int_equal(strlen(out), 31);
+	assert_int_equal(config_path_resolve("/b", "123456789012345678901234567ab",
+					     out, sizeof(out)), -ENAMETOOLONG);
+	assert_int_equal(config_path_resolve("/b", "/123456789012345678901234567890ab",
+					     out, sizeof(out)), -ENAMETOOLONG);
+}
+
 /* A private directory for the config_load tests. */
 static int setup_dir(void **state)
 {
@@ -680,6 +1110,230 @@ static void test_load_errors(void **state)
 	}
 }
 
+/* A config with a password file at path, parsed. */
+static void password_config(const char *path, struct lf_config *cfg)
+{
+	char text[600];
+
+	snprintf(text, sizeof(text), "etcd_user = book\n"
+		 "etcd_password_file = %s\n", path);
+	assert_int_equal(parse_str(text, cfg, NULL), 0);
+}
+
+static void write_secret(const char *path, const char *text, mode_t mode)
+{
+	write_file(path, text, strlen(text));
+	assert_int_equal(chmod(path, mode), 0);
+}
+
+/* config_etcd_password must fail with rc and exactly msg. */
+static void expect_password_error(const struct lf_config *cfg,
+				  const char *root, int rc, const char *msg)
+{
+	char pw[64] = "untouched";
+	struct lf_error err = { 0 };
+	int got = config_etcd_password(cfg, root, pw, sizeof(pw), &err);
+
+	if (got != rc)
+		fail_msg("config_etcd_password = %d (%s), expected %d", got,
+			 err.msg, rc);
+	assert_int_equal(err.code, -rc);
+	if (strcmp(err.msg, msg) != 0)
+		fail_msg("config_etcd_password:\n got  %s\n want %s", err.msg,
+			 msg);
+	assert_null(strstr(err.msg, "s3cret"));
+}
+
+static void test_password_file(void **state)
+{
+	const char *dir = *state;
+	char path[512], msg[1200], pw[64];
+	struct lf_config cfg;
+	struct lf_error err = { 0 };
+
+	assert_int_equal(unsetenv("LOCKFS_ETCD_PASSWORD"), 0);
+	snprintf(path, sizeof(path), "%s/password", dir);
+	password_config(path, &cfg);
+
+	write_secret(path, "s3cret\n", 0644);
+	snprintf(msg, sizeof(msg), "etcd_password_file %s: mode 0644 lets "
+		 "others read or change it; make it 0600 (chmod 600 %s)", path,
+		 path);
+	expect_password_error(&cfg, dir, -EACCES, msg);
+	assert_int_equal(chmod(path, 0620), 0);
+	snprintf(msg, sizeof(msg), "etcd_password_file %s: mode 0620 lets "
+		 "others read or change it; make it 0600 (chmod 600 %s)", path,
+		 path);
+	expect_password_error(&cfg, dir, -EACCES, msg);
+	assert_int_equal(chmod(path, 0604), 0);
+	snprintf(msg, sizeof(msg), "etcd_password_file %s: mode 0604 lets "
+		 "others read or change it; make it 0600 (chmod 600 %s)", path,
+		 path);
+	expect_password_error(&cfg, dir, -EACCES, msg);
+
+	assert_int_equal(chmod(path, 0600), 0);
+	assert_int_equal(config_etcd_password(&cfg, dir, pw, sizeof(pw), &err),
+			 0);
+	assert_string_equal(pw, "s3cret");
+	/* the first line only, CRLF or none; blanks are the password's */
+	write_secret(path, " s3 cret \r\nsecond line\n", 0400);
+	assert_int_equal(config_etcd_password(&cfg, dir, pw, sizeof(pw), &err),
+			 0);
+	assert_string_equal(pw, " s3 cret ");
+	write_secret(path, "s3cret", 0600);
+	assert_int_equal(config_etcd_password(&cfg, dir, pw, sizeof(pw), &err),
+			 0);
+	assert_string_equal(pw, "s3cret");
+	/* exactly what fits, and one byte more */
+	assert_int_equal(config_etcd_password(&cfg, dir, pw, 7, &err), 0);
+	assert_string_equal(pw, "s3cret");
+	snprintf(msg, sizeof(msg), "etcd_password_file %s: the password is "
+		 "longer than 5 bytes", path);
+	assert_int_equal(config_etcd_password(&cfg, dir, pw, 6, &err), -EINVAL);
+	assert_string_equal(err.msg, msg);
+
+	write_secret(path, "\ns3cret\n", 0600);
+	snprintf(msg, sizeof(msg), "etcd_password_file %s: the password is "
+		 "empty", path);
+	expect_password_error(&cfg, dir, -EINVAL, msg);
+	write_file(path, "s3\0cret\n", 8);
+	snprintf(msg, sizeof(msg), "etcd_password_file %s: the password holds "
+		 "a NUL byte", path);
+	expect_password_error(&cfg, dir, -EINVAL, msg);
+	config_free(&cfg);
+}
+
+static void test_password_file_kinds(void **state)
+{
+	const char *dir = *state;
+	char path[512], msg[1200], pw[64], *big;
+	struct lf_config cfg;
+	struct lf_error err = { 0 };
+
+	assert_int_equal(unsetenv("LOCKFS_ETCD_PASSWORD"), 0);
+	/* relative to the project root, not to the current directory */
+	snprintf(path, sizeof(path), "%s/sub", dir);
+	assert_int_equal(mkdir(path, 0700), 0);
+	snprintf(path, sizeof(path), "%s/sub/pw", dir);
+	write_secret(path, "rel\n", 0600);
+	password_config("sub/pw", &cfg);
+	assert_int_equal(config_etcd_password(&cfg, dir, pw, sizeof(pw), &err),
+			 0);
+	assert_string_equal(pw, "rel");
+	config_free(&cfg);
+
+	/* given but missing is not "no password" */
+	password_config("sub/none", &cfg);
+	snprintf(msg, sizeof(msg), "etcd_password_file %s/sub/none: No such "
+		 "file or directory", dir);
+	expect_password_error(&cfg, dir, -EINVAL, msg);
+	config_free(&cfg);
+
+	password_config("sub", &cfg);
+	snprintf(msg, sizeof(msg), "etcd_password_file %s/sub: not a regular "
+		 "file", dir);
+	expect_password_error(&cfg, dir, -EINVAL, msg);
+	config_free(&cfg);
+
+	snprintf(path, sizeof(path), "%s/fifo", dir);
+	assert_int_equal(mkfifo(path, 0600), 0);
+	password_config(path, &cfg);
+	snprintf(msg, sizeof(msg), "etcd_password_file %s: not a regular "
+		 "file", path);
+	expect_password_error(&cfg, dir, -EINVAL, msg);
+	config_free(&cfg);
+
+	big = malloc(5000);
+	if (!big)
+		abort();	/* gcc cannot see that a failed assert_non_null does not return */
+	memset(big, 'x', 5000);
+	snprintf(path, sizeof(path), "%s/big", dir);
+	write_file(path, big, 5000);
+	free(big);
+	password_config(path, &cfg);
+	snprintf(msg, sizeof(msg), "etcd_password_file %s: larger than 4096 "
+		 "bytes, not a password", path);
+	expect_password_error(&cfg, dir, -EINVAL, msg);
+	config_free(&cfg);
+
+	/* a relative path needs the root */
+	password_config("sub/pw", &cfg);
+	expect_password_error(&cfg, NULL, -ENAMETOOLONG, "etcd_password_file "
+			      "sub/pw: the path is too long, or relative with "
+			      "no project root");
+	config_free(&cfg);
+}
+
+static void test_password_env(void **state)
+{
+	const char *dir = *state;
+	char path[512], pw[64];
+	struct lf_config cfg;
+	struct lf_error err = { 0 };
+
+	snprintf(path, sizeof(path), "%s/password", dir);
+	write_secret(path, "from-file\n", 0600);
+	password_config(path, &cfg);
+
+	/* the environment wins over the file, even a broken one */
+	assert_int_equal(setenv("LOCKFS_ETCD_PASSWORD", "from-env", 1), 0);
+	assert_int_equal(config_etcd_password(&cfg, dir, pw, sizeof(pw), &err),
+			 0);
+	assert_string_equal(pw, "from-env");
+	assert_int_equal(chmod(path, 0644), 0);
+	assert_int_equal(config_etcd_password(&cfg, dir, pw, sizeof(pw), &err),
+			 0);
+	assert_string_equal(pw, "from-env");
+	assert_int_equal(config_etcd_password(&cfg, dir, pw, 8, &err), -EINVAL);
+	assert_string_equal(err.msg, "LOCKFS_ETCD_PASSWORD: the password is "
+			    "longer than 7 bytes");
+	assert_null(strstr(err.msg, "from-env"));
+
+	/* set but empty counts as not set */
+	assert_int_equal(chmod(path, 0600), 0);
+	assert_int_equal(setenv("LOCKFS_ETCD_PASSWORD", "", 1), 0);
+	assert_int_equal(config_etcd_password(&cfg, dir, pw, sizeof(pw), &err),
+			 0);
+	assert_string_equal(pw, "from-file");
+	config_free(&cfg);
+
+	/* the environment alone is enough */
+	assert_int_equal(setenv("LOCKFS_ETCD_PASSWORD", "only-env", 1), 0);
+	assert_int_equal(parse_str("etcd_user = u\n", &cfg, NULL), 0);
+	assert_int_equal(config_etcd_password(&cfg, dir, pw, sizeof(pw), &err),
+			 0);
+	assert_string_equal(pw, "only-env");
+
+	/* and nothing at all is -ENOENT */
+	assert_int_equal(unsetenv("LOCKFS_ETCD_PASSWORD"), 0);
+	expect_password_error(&cfg, dir, -ENOENT, "no etcd password: neither "
+			      "LOCKFS_ETCD_PASSWORD nor etcd_password_file is "
+			      "set");
+	config_free(&cfg);
+}
+
+static void test_load_etcd(void **state)
+{
+	char path[512];
+	struct lf_config cfg = sentinel;
+	struct lf_error err = { 0 };
+
+	snprintf(path, sizeof(path), "%s/config", (char *)*state);
+	write_file(path, etcd_example, strlen(etcd_example));
+	assert_int_equal(config_load(path, &cfg, &err), 0);
+	assert_int_equal(cfg.backend, BACKEND_ETCD);
+	assert_int_equal(cfg.etcd.n_endpoints, 3);
+	assert_string_equal(cfg.etcd.prefix, "/lockfs/my-book/");
+	config_free(&cfg);
+
+	cfg = sentinel;
+	write_file(path, "backend = etcd\netcd_prefix = /b/\n", 33);
+	assert_int_equal(config_load(path, &cfg, &err), -EINVAL);
+	assert_string_equal(err.msg, "config line 1: backend = etcd needs "
+			    "etcd_endpoints");
+	assert_memory_equal(&cfg, &sentinel, sizeof(cfg));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -703,6 +1357,19 @@ int main(void)
 		cmocka_unit_test(test_too_big),
 		cmocka_unit_test(test_many_resources),
 		cmocka_unit_test(test_free_zeroed),
+		cmocka_unit_test(test_etcd_defaults),
+		cmocka_unit_test(test_etcd_example),
+		cmocka_unit_test(test_etcd_values),
+		cmocka_unit_test(test_etcd_with_file_backend),
+		cmocka_unit_test(test_etcd_backend_errors),
+		cmocka_unit_test(test_etcd_endpoint_errors),
+		cmocka_unit_test(test_etcd_endpoint_count),
+		cmocka_unit_test(test_etcd_prefix_errors),
+		cmocka_unit_test(test_etcd_tls_errors),
+		cmocka_unit_test(test_etcd_number_errors),
+		cmocka_unit_test(test_etcd_duplicates),
+		cmocka_unit_test(test_etcd_password_key),
+		cmocka_unit_test(test_path_resolve),
 		cmocka_unit_test_setup_teardown(test_load_missing, setup_dir,
 						teardown_dir),
 		cmocka_unit_test_setup_teardown(test_load_file, setup_dir,
@@ -712,6 +1379,14 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_load_not_regular,
 						setup_dir, teardown_dir),
 		cmocka_unit_test_setup_teardown(test_load_errors, setup_dir,
+						teardown_dir),
+		cmocka_unit_test_setup_teardown(test_load_etcd, setup_dir,
+						teardown_dir),
+		cmocka_unit_test_setup_teardown(test_password_file, setup_dir,
+						teardown_dir),
+		cmocka_unit_test_setup_teardown(test_password_file_kinds,
+						setup_dir, teardown_dir),
+		cmocka_unit_test_setup_teardown(test_password_env, setup_dir,
 						teardown_dir),
 	};
 
