@@ -427,6 +427,30 @@ static const char *etcd_error(const cJSON *doc)
 	return cJSON_IsString(e) ? e->valuestring : "unknown error";
 }
 
+/* An answer that is not etcd's JSON: from a proxy, say, or the
+ * gateway's plain-text refusal of a client certificate that names a
+ * CommonName (etcd does that when client-cert-auth and auth are both on,
+ * since it cannot pass the name on). */
+static int not_json(const struct etcd *c, const char *path,
+		    const struct buf *answer, struct lf_error *err)
+{
+	const char *ep = c->endpoints[c->current];
+	const char *text = answer->data ? answer->data : "";
+	long status = 0;
+	int len;
+
+	curl_easy_getinfo(c->curl, CURLINFO_RESPONSE_CODE, &status);
+	len = (int)strcspn(text, "\r\n");
+	if (len > 160)
+		len = 160;
+	if (strstr(text, "CommonName of client sending a request against gateway"))
+		return lf_error_set(err, EACCES,
+				    "etcd: %s refused the TLS client certificate: it has a CommonName, which etcd's JSON gateway does not accept when it requires client certificates and authentication (HTTP %ld)",
+				    ep, status);
+	return lf_error_set(err, EIO, "etcd: %s%s: HTTP %ld, not JSON: %.*s",
+			    ep, path, status, len, text);
+}
+
 static int authenticate(struct etcd *c, struct lf_error *err);
 
 /* POST body to path, with the token; *reply is the parsed answer (the
@@ -453,8 +477,7 @@ static int call_text(struct etcd *c, const char *path, const char *body,
 		cJSON_Delete(*reply);
 		*reply = cJSON_ParseWithLength(answer.data ? answer.data : "", answer.len);
 		if (!cJSON_IsObject(*reply)) {
-			ret = lf_error_set(err, EIO, "etcd: %s%s: the answer is not JSON",
-					   c->endpoints[c->current], path);
+			ret = not_json(c, path, &answer, err);
 			goto out;
 		}
 		msg = etcd_error(*reply);
