@@ -1140,10 +1140,11 @@ out:
 	return rc;
 }
 
-/* One attempt at the watch on endpoint ep: 1 when it could not be
- * reached (try the next), else the watch's end. */
+/* One attempt at the watch on endpoint w->ep: the watch's end, or (with
+ * *unreached set) the reason it could not be reached added to tried. */
 static int watch_on(struct watch *w, const char *body, struct curl_slist *headers,
-		    const volatile bool *stop, char *tried, size_t tried_size)
+		    const volatile bool *stop, bool *unreached, char *tried,
+		    size_t tried_size)
 {
 	char errbuf[CURL_ERROR_SIZE];
 	const char *ep = w->c->endpoints[w->ep];
@@ -1161,7 +1162,8 @@ static int watch_on(struct watch *w, const char *body, struct curl_slist *header
 		return lf_error_set(w->err, ECANCELED, "etcd: watch stopped");
 	if (late) {
 		tried_add(tried, tried_size, ep, "no answer before the deadline");
-		return 1;
+		*unreached = true;
+		return -EIO;
 	}
 	if (rc != CURLE_OK && cert_refused(rc, errbuf))
 		return lf_error_set(w->err, EACCES,
@@ -1170,7 +1172,8 @@ static int watch_on(struct watch *w, const char *body, struct curl_slist *header
 				    curl_why(rc, errbuf));
 	if (rc != CURLE_OK && !w->received) {
 		tried_add(tried, tried_size, ep, curl_why(rc, errbuf));
-		return 1;
+		*unreached = true;
+		return -EIO;
 	}
 	if (rc != CURLE_OK)
 		return lf_error_set(w->err, EIO, "etcd: the watch stream from %s broke: %s",
@@ -1198,18 +1201,20 @@ static int watch_round(struct watch *w, const char *body, const volatile bool *s
 {
 	char tried[LF_ERROR_MSG_MAX] = "";
 	struct curl_slist *headers;
+	bool unreached = true;
 	size_t i;
-	int rc = 1;
+	int rc = 0;
 
 	headers = request_headers(w->c);
 	if (!headers)
 		return lf_error_set(w->err, ENOMEM, "etcd: out of memory");
-	for (i = 0; i < w->c->n_endpoints && rc == 1; i++) {
+	for (i = 0; i < w->c->n_endpoints && unreached; i++) {
 		w->ep = (w->c->current + i) % w->c->n_endpoints;
-		rc = watch_on(w, body, headers, stop, tried, sizeof(tried));
+		unreached = false;
+		rc = watch_on(w, body, headers, stop, &unreached, tried, sizeof(tried));
 	}
 	curl_slist_free_all(headers);
-	if (rc == 1)
+	if (unreached)
 		return lf_error_set(w->err, EIO, "etcd: no endpoint answered: %s", tried);
 	if (w->created) {
 		w->c->current = w->c->last_ok = w->ep;
