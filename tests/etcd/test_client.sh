@@ -1,0 +1,38 @@
+# test_client.sh - core/etcd.c's cmocka suite ($TEST_ETCD, tests/test_etcd.c)
+# against live etcd: a one-member plain cluster, a three-member one with a
+# member killed (the client fails over to the others), and a one-member
+# cluster with TLS client certificates and authentication (tokens expire
+# after a second, so the client must renew them).
+#
+# ETCD_WRAPPER (say 'valgrind --leak-check=full --error-exitcode=1') runs
+# the suite under that command; ETCD_BENCH (default 300) is the number of
+# round trips the suite times.
+
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+[ -x "${TEST_ETCD:-}" ] || fail "TEST_ETCD does not name the test program"
+ETCD_TMP=$(mktemp -d /tmp/lockfs-etcd-XXXXXX) || fail "mktemp"
+trap 'etcd_cleanup; rm -rf "$ETCD_TMP"' EXIT
+
+run_suite() {
+	local what=$1
+	shift
+	echo "== $what: $ETCD_ENDPOINTS"
+	env "$@" ${ETCD_WRAPPER:-} "$TEST_ETCD" || fail "test_etcd on $what"
+}
+
+mkdir "$ETCD_TMP/plain" "$ETCD_TMP/three" "$ETCD_TMP/secure"
+
+etcd_start_cluster 1 --dir "$ETCD_TMP/plain"
+run_suite "one plain member" ETCD_BENCH="${ETCD_BENCH:-300}"
+etcd_cleanup
+
+etcd_start_cluster 3 --dir "$ETCD_TMP/three"
+etcd_kill_member 0
+run_suite "three members, the first killed"
+etcd_cleanup
+
+etcd_start_cluster 1 --dir "$ETCD_TMP/secure" --tls "$ETCD_TMP/secure/tls" --auth \
+	-- --auth-token-ttl 1
+run_suite "one member, TLS and auth" ETCD_ROOT_PASSWORD="$ETCD_ROOT_PASSWORD" \
+	ETCD_TOKEN_TTL=1 ETCD_BENCH="${ETCD_BENCH:-300}"
