@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "project_impl.h"
+#include "store_etcd.h"
 #include "store_file.h"
 
 int project_discover(const char *start, char *root, size_t rootlen,
@@ -57,6 +58,7 @@ static const struct {
 	[PROJECT_EVENTS] = { "events.log", FIELD(events_path) },
 	[PROJECT_PID] = { "mount.pid", FIELD(pid_path) },
 	[PROJECT_MOUNTPOINT] = { "fs", FIELD(mountpoint) },
+	[PROJECT_ETCD_LEASE] = { "etcd-lease", FIELD(lease_path) },
 #undef FIELD
 };
 
@@ -188,7 +190,8 @@ static int load_config(struct project *p)
 	if (rc < 0) {
 		p->config_valid = false;
 		note_config_error(p, &why);
-		if (!p->config.names && config_defaults(&p->config, NULL) == 0)
+		if (!p->config.names && config_defaults(&p->config, NULL) == 0 &&
+		    p->store)
 			store_configure(p->store, &p->config);
 		return rc;
 	}
@@ -197,14 +200,40 @@ static int load_config(struct project *p)
 	p->config = cfg;
 	p->config_stamp = stamp;
 	p->config_valid = true;
-	store_configure(p->store, &p->config);
+	if (p->store)
+		store_configure(p->store, &p->config);
 	return 0;
+}
+
+/* The backend the configuration names, as it stands when the project is
+ * opened. */
+static int open_store(struct project *p, struct lf_error *err)
+{
+	struct store_file_paths files = {
+		.store_path = p->store_path,
+		.sidecar_path = p->sidecar_path,
+		.token_path = p->token_path,
+		.events_path = p->events_path,
+	};
+	struct store_etcd_paths etcd = {
+		.root = p->root,
+		.events_path = p->events_path,
+		.lease_path = p->lease_path,
+	};
+	int rc;
+
+	if (p->config.backend == BACKEND_ETCD)
+		rc = store_etcd_open(&p->config, &etcd, &p->store, err);
+	else
+		rc = store_file_open(&files, &p->store, err);
+	if (rc == 0)
+		store_configure(p->store, &p->config);
+	return rc;
 }
 
 int project_open(const char *root, bool create, struct project **out,
 		 struct lf_error *err)
 {
-	struct store_file_paths paths = { 0 };
 	struct project *p;
 	int rc;
 
@@ -223,17 +252,13 @@ int project_open(const char *root, bool create, struct project **out,
 		rc = create_layout(p, err);
 	if (rc < 0)
 		goto fail;
-	paths.store_path = p->store_path;
-	paths.sidecar_path = p->sidecar_path;
-	paths.token_path = p->token_path;
-	paths.events_path = p->events_path;
-	rc = store_file_open(&paths, &p->store, err);
-	if (rc < 0)
-		goto fail;
 	/* A bad config is reported by every operation that needs it (the
 	 * stamp stays unset so project_config() tries again), not here:
 	 * unmounting or fixing the project must not depend on it. */
 	load_config(p);
+	rc = open_store(p, err);
+	if (rc < 0)
+		goto fail;
 	*out = p;
 	return 0;
 fail:

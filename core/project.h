@@ -8,9 +8,12 @@
  *   <root>/.locks/events.log    append-only event log (eventlog.h)
  *   <root>/.locks/mount.pid     pid of the mount daemon, while it runs
  *   <root>/.locks/fs/           the mount point, 0555 while unmounted
+ *   <root>/.locks/etcd-lease    with backend = etcd: the mount daemon's lease
  *
  * The project handle owns the store and the configuration; the
- * configuration is re-read whenever .locks/config changes.
+ * configuration is re-read whenever .locks/config changes, except for
+ * which backend holds the locks (file or etcd, and etcd's settings):
+ * that is read when the project is opened.
  */
 #ifndef LOCKFS_PROJECT_H
 #define LOCKFS_PROJECT_H
@@ -36,6 +39,7 @@ enum project_file {
 	PROJECT_EVENTS,
 	PROJECT_PID,
 	PROJECT_MOUNTPOINT,
+	PROJECT_ETCD_LEASE,	/* the mount daemon's etcd lease (store_etcd.h) */
 };
 
 /* The project for a working directory: the nearest ancestor of start that
