@@ -1017,10 +1017,14 @@ static int read_password_file(const char *file, const char *project_root,
 	struct stat sb;
 	int rc;
 
-	if (config_path_resolve(project_root, file, path, sizeof(path)))
-		return lf_error_set(err, ENAMETOOLONG, "etcd_password_file %s: "
-				    "the path is too long, or relative with "
-				    "no project root", file);
+	rc = config_path_resolve(project_root, file, path, sizeof(path));
+	if (rc == -EINVAL)
+		return lf_error_set(err, EINVAL, "etcd_password_file %s: "
+				    "relative, but no project root is known",
+				    file);
+	if (rc)
+		return lf_error_set(err, -rc, "etcd_password_file: the path "
+				    "is longer than %d bytes", PATH_MAX - 1);
 	rc = readfile_path(path, 0, PASSWORD_FILE_MAX, &buf, &len, &sb);
 	if (rc)
 		return password_file_error(path, rc, err);
