@@ -39,6 +39,11 @@
 
 _Static_assert(CONFIG_ETCD_MAX_ENDPOINTS == ETCD_MAX_ENDPOINTS,
 	       "the client takes every endpoint the file may list");
+_Static_assert(CONFIG_ETCD_CONNECT_TIMEOUT_MS_DEFAULT ==
+	       ETCD_CONNECT_TIMEOUT_MS_DEFAULT &&
+	       CONFIG_ETCD_REQUEST_TIMEOUT_MS_DEFAULT ==
+	       ETCD_REQUEST_TIMEOUT_MS_DEFAULT,
+	       "a file without timeouts means the client's defaults");
 
 /* A resource line, kept until the whole file is read: default_names may
  * come after it, and the defaults go first in the set so that they win
