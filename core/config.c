@@ -39,6 +39,11 @@
 
 _Static_assert(CONFIG_ETCD_MAX_ENDPOINTS == ETCD_MAX_ENDPOINTS,
 	       "the client takes every endpoint the file may list");
+_Static_assert(CONFIG_ETCD_CONNECT_TIMEOUT_MS_DEFAULT ==
+	       ETCD_CONNECT_TIMEOUT_MS_DEFAULT &&
+	       CONFIG_ETCD_REQUEST_TIMEOUT_MS_DEFAULT ==
+	       ETCD_REQUEST_TIMEOUT_MS_DEFAULT,
+	       "a file without timeouts means the client's defaults");
 
 /* A resource line, kept until the whole file is read: default_names may
  * come after it, and the defaults go first in the set so that they win
@@ -1017,10 +1022,14 @@ static int read_password_file(const char *file, const char *project_root,
 	struct stat sb;
 	int rc;
 
-	if (config_path_resolve(project_root, file, path, sizeof(path)))
-		return lf_error_set(err, ENAMETOOLONG, "etcd_password_file %s: "
-				    "the path is too long, or relative with "
-				    "no project root", file);
+	rc = config_path_resolve(project_root, file, path, sizeof(path));
+	if (rc == -EINVAL)
+		return lf_error_set(err, EINVAL, "etcd_password_file %s: "
+				    "relative, but no project root is known",
+				    file);
+	if (rc)
+		return lf_error_set(err, -rc, "etcd_password_file: the path "
+				    "is longer than %d bytes", PATH_MAX - 1);
 	rc = readfile_path(path, 0, PASSWORD_FILE_MAX, &buf, &len, &sb);
 	if (rc)
 		return password_file_error(path, rc, err);

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
+#include <limits.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -1258,9 +1259,25 @@ static void test_password_file_kinds(void **state)
 
 	/* a relative path needs the root */
 	password_config("sub/pw", &cfg);
-	expect_password_error(&cfg, NULL, -ENAMETOOLONG, "etcd_password_file "
-			      "sub/pw: the path is too long, or relative with "
-			      "no project root");
+	expect_password_error(&cfg, NULL, -EINVAL, "etcd_password_file "
+			      "sub/pw: relative, but no project root is "
+			      "known");
+	config_free(&cfg);
+
+	/* PATH_MAX is the limit */
+	big = malloc(PATH_MAX);
+	if (!big)
+		abort();	/* gcc cannot see that a failed assert_non_null does not return */
+	memset(big, 'd', PATH_MAX - 1);
+	big[PATH_MAX - 1] = '\0';
+	password_config("x", &cfg);
+	free(cfg.etcd.password_file);
+	cfg.etcd.password_file = big;
+	assert_int_equal(config_etcd_password(&cfg, dir, pw, sizeof(pw), &err),
+			 -ENAMETOOLONG);
+	snprintf(msg, sizeof(msg), "etcd_password_file: the path is longer "
+		 "than %d bytes", PATH_MAX - 1);
+	assert_string_equal(err.msg, msg);
 	config_free(&cfg);
 }
 
