@@ -42,6 +42,13 @@ int store_lease_alive(struct store *st, const char *lease)
 	return ops_of(st)->lease_alive(st, lease);
 }
 
+int store_keep_alive(struct store *st, bool follow, struct lf_error *err)
+{
+	if (!ops_of(st)->keep_alive)
+		return 0;
+	return ops_of(st)->keep_alive(st, follow, err);
+}
+
 int store_watch_open(struct store *st, struct store_watch **out,
 		     struct lf_error *err)
 {

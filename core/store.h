@@ -61,6 +61,7 @@ struct store_ops {
 	void (*configure)(struct store *st, const struct lf_config *cfg);
 	int (*lease_alive)(struct store *st, const char *lease);
 	const char *(*machine_lease)(struct store *st);
+	int (*keep_alive)(struct store *st, bool follow, struct lf_error *err);
 	int (*watch_open)(struct store *st, struct store_watch **out,
 			  struct lf_error *err);
 	int (*watch_wait)(struct store_watch *w,
@@ -98,6 +99,12 @@ void store_configure(struct store *st, const struct lf_config *cfg);
  * backend without leases has neither. */
 const char *store_machine_lease(struct store *st);
 int store_lease_alive(struct store *st, const char *lease);
+
+/* This process lives long (the mount daemon, lockfs run): keep this
+ * machine's lease alive until store_close, and with follow (the mount)
+ * also keep a view of the locks current, for reads.  0 where the backend
+ * has nothing to keep. */
+int store_keep_alive(struct store *st, bool follow, struct lf_error *err);
 
 /* Sleep until the store may have changed: store_watch_wait returns 1 when
  * a change was seen, 0 when the CLOCK_MONOTONIC deadline or a poll

@@ -1033,7 +1033,8 @@ static void *watcher_main(void *arg)
 	return NULL;
 }
 
-int store_etcd_keep_alive(struct store *s, bool follow, struct lf_error *err)
+/* store_keep_alive: fails when the cluster cannot be reached. */
+static int etcd_keep_alive(struct store *s, bool follow, struct lf_error *err)
 {
 	struct etcd_store *st = etcd_store(s);
 	int rc;
@@ -1481,6 +1482,7 @@ static const struct store_ops etcd_ops = {
 	.configure = etcd_configure,
 	.lease_alive = etcd_lease_alive,
 	.machine_lease = etcd_machine_lease,
+	.keep_alive = etcd_keep_alive,
 	.watch_open = etcd_watch_open,
 	.watch_wait = etcd_watch_wait,
 	.watch_close = etcd_watch_close,

@@ -19,7 +19,7 @@
  * acquisition of the same resource reads a later revision, so its tokens
  * grow across the whole cluster.
  *
- * Liveness beyond this machine: store_etcd_keep_alive() makes this
+ * Liveness beyond this machine: store_keep_alive() makes this
  * process keep a lease (etcd_lease_seconds) and, for the mount daemon,
  * publish it in .locks/etcd-lease so that lockfs commands on this machine
  * record it too.  A lock whose lease has expired reads as host-lost.
@@ -56,12 +56,6 @@ struct store_etcd_paths {
 int store_etcd_open(const struct lf_config *cfg,
 		    const struct store_etcd_paths *paths, struct store **out,
 		    struct lf_error *err);
-
-/* This process lives long (the mount daemon, lockfs run): keep a lease
- * alive for this machine from now until store_close, and with follow
- * keep a view of every lock fed by a watch and publish the lease.
- * Fails when the cluster cannot be reached. */
-int store_etcd_keep_alive(struct store *st, bool follow, struct lf_error *err);
 
 /* Carry doc's locks (its first entry for each resource) into the store
  * in one transaction, with token_base raised above floor and every token

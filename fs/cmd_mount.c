@@ -351,6 +351,7 @@ static int serve(struct project *p, int pid_fd, void (*on_ready)(void *),
 		.on_ready = on_ready, .ready_arg = ready_arg,
 	};
 	struct fuse_session *se;
+	struct lf_error err = { 0 };
 	struct fuse *f;
 	int rc = EXIT_STORE, e;
 
@@ -358,6 +359,12 @@ static int serve(struct project *p, int pid_fd, void (*on_ready)(void *),
 	if (e < 0) {
 		cli_error(command, "%s: %s", project_path(p, PROJECT_PID),
 			  strerror(-e));
+		goto out;
+	}
+	/* A backend shared with other machines keeps this machine's lease
+	 * and a view of the locks for ls, stat and cat from now on. */
+	if (store_keep_alive(project_store(p), true, &err) < 0) {
+		cli_error(command, "%s", err.msg);
 		goto out;
 	}
 	f = fuse_new(&args, lockfs_fuse_operations(), sizeof(struct fuse_operations),

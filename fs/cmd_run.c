@@ -152,6 +152,19 @@ static void renew_all(struct run *r)
 	}
 }
 
+/* Where the locks are shared with other machines, run keeps this
+ * machine's lease alive while COMMAND runs, so that they read as lost
+ * within seconds if this machine dies. */
+static int keep_lease(struct run *r)
+{
+	struct lf_error err = { 0 };
+
+	if (store_keep_alive(project_store(r->req.p), false, &err) == 0)
+		return EXIT_OK;
+	cli_error(r->req.cmd, "%s", err.msg);
+	return EXIT_STORE;
+}
+
 static void exec_command(void *arg)
 {
 	const struct run *r = arg;
@@ -326,6 +339,8 @@ int cmd_run(const char *root, int argc, char **argv)
 	guarded = true;
 	code = cli_request_begin(req, &run_cmd, opts, root, CLI_CREATE,
 				 argv + optind, (size_t)(dd - optind), force);
+	if (code == EXIT_OK)
+		code = keep_lease(&r);
 	if (code == EXIT_OK)
 		code = hold_as_guard(&r);
 	if (code == EXIT_OK)
