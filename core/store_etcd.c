@@ -32,6 +32,7 @@
 #include "eventlog.h"
 #include "identity.h"
 #include "readfile.h"
+#include "writefile.h"
 
 #define KEY_MAX 1024
 #define LEASE_HEX_MAX 17		/* 16 hex digits and a NUL */
@@ -880,21 +881,17 @@ static int new_lease(struct etcd_store *st, struct etcd *c,
  * their locks are tied to; written whole, then renamed into place. */
 static void publish_lease(struct etcd_store *st)
 {
-	char tmp[PATH_MAX + 8];
-	FILE *f;
+	char line[LEASE_HEX_MAX + 1];
 
-	if (!st->follow || !st->lease_path[0] ||
-	    (size_t)snprintf(tmp, sizeof(tmp), "%s.new", st->lease_path) >=
-		    sizeof(tmp))
-		return;
-	f = fopen(tmp, "we");
-	if (!f)
+	if (!st->follow || !st->lease_path[0])
 		return;
 	pthread_mutex_lock(&st->view_mu);
-	fprintf(f, "%s\n", st->own_lease);
+	snprintf(line, sizeof(line), "%s\n", st->own_lease);
 	pthread_mutex_unlock(&st->view_mu);
-	if (fclose(f) != 0 || rename(tmp, st->lease_path) != 0)
-		unlink(tmp);
+	/* Without it, lockfs commands here take locks tied to no lease:
+	 * they still go stale by age. */
+	lf_ignore_result(writefile_replace(st->lease_path, line, strlen(line),
+					   0644));
 }
 
 static void set_health(struct etcd_store *st, bool healthy)

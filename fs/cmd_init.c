@@ -19,6 +19,7 @@
 
 #include "cli.h"
 #include "init_agents.h"
+#include "init_etcd.h"
 #include "readfile.h"
 
 #define GITIGNORE_MAX (1024 * 1024)
@@ -28,8 +29,11 @@ static const struct cli_command init_cmd = {
 	.summary = "Set up the project: .locks/ with an empty locks.json and the mount\n"
 		   "point .locks/fs, and \".locks/\" in .gitignore.  Safe to run again.\n"
 		   "The project is -C DIR, else the nearest directory at or above the\n"
-		   "current one that has .locks/, else the current directory.",
-	.exit = "Exit: 0 done; 2 usage; 3 .locks/ or .gitignore cannot be written.",
+		   "current one that has .locks/, else the current directory.  With\n"
+		   "--etcd and --prefix the locks move to an etcd cluster, shared by\n"
+		   "every machine set up with the same two (unmount first).",
+	.exit = "Exit: 0 done; 1 --etcd: locks in etcd clash with ours; 2 usage;\n"
+		"3 .locks/, .gitignore or etcd cannot be written.",
 	.page = "lockfs(1)",
 };
 
@@ -121,7 +125,12 @@ int cmd_init(const char *root, int argc, char **argv)
 	const char *cmd = "init";
 	struct project *p = NULL;
 	bool claude = false, codex = false;
+	const char *etcd = NULL, *prefix = NULL;
 	const struct cli_option opts[] = {
+		{ "etcd", 0, CLI_OPT_STRING, &etcd, "URL[,URL...]",
+		  "keep the locks in this etcd cluster\n(moving those of locks.json there)" },
+		{ "prefix", 0, CLI_OPT_STRING, &prefix, "P",
+		  "with --etcd: the key prefix, the same\non every machine" },
 		{ "claude", 0, CLI_OPT_FLAG, &claude, NULL,
 		  "also add lockfs's edit hooks to\n.claude/settings.json" },
 		{ "codex", 0, CLI_OPT_FLAG, &codex, NULL,
@@ -136,12 +145,17 @@ int cmd_init(const char *root, int argc, char **argv)
 	if (optind < argc)
 		return cli_usage_error(&init_cmd, opts,
 				       "takes no arguments (-C DIR picks the project)");
+	if (!etcd != !prefix)
+		return cli_usage_error(&init_cmd, opts,
+				       "--etcd and --prefix go together");
 	code = cli_open(cmd, root, CLI_SETUP, &p);
 	if (code != EXIT_OK)
 		return code;
 	printf("lockfs project at %s (store %s)\n", project_root(p),
 	       project_path(p, PROJECT_STORE));
 	code = update_gitignore(cmd, project_root(p));
+	if (code == EXIT_OK && etcd)
+		code = init_etcd(cmd, p, etcd, prefix);
 	if (code == EXIT_OK && claude)
 		code = init_agent_hooks(cmd, project_root(p), AGENT_CLAUDE);
 	if (code == EXIT_OK && codex)

@@ -580,7 +580,7 @@ int cmd_mount(const char *root, int argc, char **argv)
 
 /* Is a daemon serving the project?  1 and *pid (0: not written yet),
  * or 0. */
-static int daemon_running(const char *pid_path, pid_t *pid)
+int mount_daemon_running(const char *pid_path, pid_t *pid)
 {
 	/* O_NONBLOCK: a fifo planted at the path must not hang umount. */
 	int fd = open(pid_path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
@@ -603,7 +603,7 @@ static int wait_daemon_exit(const char *pid_path)
 	int waited;
 
 	for (waited = 0; waited < READY_TIMEOUT_MS; waited += EXIT_POLL_MS) {
-		if (!daemon_running(pid_path, &pid))
+		if (!mount_daemon_running(pid_path, &pid))
 			return 0;
 		nanosleep(&pause, NULL);
 	}
@@ -642,7 +642,7 @@ static int umount_project(const char *dir_root, bool quiet)
 		fprintf(stderr, "lockfs: %s\n", err.msg);
 		return EXIT_STORE;
 	}
-	running = daemon_running(pid_path, &pid);
+	running = mount_daemon_running(pid_path, &pid);
 	mounted = is_mount_point(mp);
 	if (!mounted && !running) {
 		if (!quiet)

@@ -7,6 +7,8 @@
 #ifndef LOCKFS_COMMANDS_H
 #define LOCKFS_COMMANDS_H
 
+#include <sys/types.h>
+
 enum exit_code {
 	EXIT_OK = 0,
 	EXIT_HELD = 1,		/* held by another instance and live, or wait ran out */
@@ -32,5 +34,10 @@ int cmd_deinit(const char *root, int argc, char **argv);
 int cmd_hook(const char *root, int argc, char **argv);
 int cmd_mcp(const char *root, int argc, char **argv);
 int cmd_names(const char *root, int argc, char **argv);
+
+/* Is a mount daemon serving the project whose pid file is pid_path?  1
+ * and *pid (0: not written yet), or 0.  For commands that must not run
+ * under a mount (init --etcd). */
+int mount_daemon_running(const char *pid_path, pid_t *pid);
 
 #endif

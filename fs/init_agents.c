@@ -21,6 +21,7 @@
 
 #include "cli.h"
 #include "readfile.h"
+#include "writefile.h"
 
 #define SETTINGS_MAX (4 * 1024 * 1024)
 
@@ -251,32 +252,6 @@ static const char *shape_problem(const cJSON *doc, const struct hook_spec *specs
 	return NULL;
 }
 
-static int write_file(const char *path, const char *text, size_t len,
-		      mode_t mode)
-{
-	char tmp[PATH_MAX + 16];
-	ssize_t put;
-	int fd, rc = 0;
-
-	if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp))
-		return -ENAMETOOLONG;
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
-	if (fd < 0)
-		return -errno;
-	put = write(fd, text, len);
-	if (put != (ssize_t)len)
-		rc = put < 0 ? -errno : -EIO;
-	if (rc == 0 && fsync(fd) < 0)
-		rc = -errno;
-	if (close(fd) < 0 && rc == 0)
-		rc = -errno;
-	if (rc == 0 && rename(tmp, path) < 0)
-		rc = -errno;
-	if (rc)
-		unlink(tmp);
-	return rc;
-}
-
 /* The settings file's text, parsed and checked: EXIT_OK, or a code with
  * the reason printed.  A missing or empty file reads as "{}". */
 static int load(const char *cmd, const char *path,
@@ -358,7 +333,7 @@ int init_agent_hooks(const char *cmd, const char *root, enum agent agent)
 	if (stat(path, &sb) == 0)
 		mode = sb.st_mode & 07777;
 	if (rc == 0 && added > 0)
-		rc = write_file(path, buf, len, mode);
+		rc = writefile_replace(path, buf, len, mode);
 	if (rc < 0) {
 		cli_error(cmd, "%s: %s", path, strerror(-rc));
 		code = EXIT_STORE;
