@@ -523,22 +523,21 @@ void cli_request_end(struct cli_request *r)
 }
 
 /* One attempt: EXIT_OK, a refusal's code (out[] says why), or an error
- * already printed. */
+ * (in *err). */
 static int attempt(struct cli_request *r, const struct cli_take *t,
-		   bool *refused)
+		   bool *refused, struct lf_error *err)
 {
-	struct lf_error err = { 0 };
 	int rc;
 
 	memset(r->out, 0, r->n * sizeof(*r->out));
+	lf_error_clear(err);
 	rc = lockops_request(r->p, &r->caller, REQ_CREATE, r->names, r->n,
-			     t->note, time(NULL), r->out, &err);
+			     t->note, time(NULL), r->out, err);
 	*refused = rc < 0 && cli_refused(r->out, r->n);
 	if (rc == 0)
 		return EXIT_OK;
 	if (*refused)
 		return cli_refusal_code(r->out, r->n);
-	cli_error(r->cmd, "%s", err.msg);
 	return cli_exit_code(rc);
 }
 
@@ -548,9 +547,9 @@ int cli_take(struct cli_request *r, const struct cli_take *t)
 {
 	struct timespec deadline = clock_after(t->wait);
 	struct store_watch *w = NULL;
-	struct lf_error err;
+	struct lf_error err, why = { 0 };
 	char prefix[64] = "";
-	bool refused, announced = false;
+	bool refused, announced = false, unreachable = false;
 	int code, rc;
 
 	/* Watch before the first attempt, so that a release between the
@@ -563,7 +562,20 @@ int cli_take(struct cli_request *r, const struct cli_take *t)
 		}
 	}
 	for (;;) {
-		code = attempt(r, t, &refused);
+		code = attempt(r, t, &refused, &why);
+		/* A store that answered when the wait began and fails now
+		 * (an etcd cluster away, a hand edit half-way) is waited
+		 * out like the holder: it may well be back in time. */
+		if (code == EXIT_STORE && announced &&
+		    !clock_passed(&deadline)) {
+			if (!unreachable)
+				cli_error(r->cmd, "still waiting: %s", why.msg);
+			unreachable = true;
+			store_watch_wait(w, &deadline, t->wait_sigmask);
+			continue;
+		}
+		if (code == EXIT_STORE)
+			cli_error(r->cmd, "%s", why.msg);
 		/* A stale lock is the user's to override (exit 4), not
 		 * something to wait out. */
 		if (!refused || code == EXIT_STALE || t->wait <= 0)
