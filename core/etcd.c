@@ -567,7 +567,7 @@ static int authenticate(struct etcd *c, struct lf_error *err)
 	}
 	ret = call_text(c, "/v3/auth/authenticate", text, false, &reply, err);
 	if (ret == -EACCES && err && strstr(err->msg, "authentication failed")) {
-		snprintf(why, sizeof(why), "%s", err->msg);
+		snprintf(why, sizeof(why), "%s", err->msg + strlen("etcd: "));
 		ret = lf_error_set(err, EACCES, "etcd: user %s: %s", c->user, why);
 	}
 	if (ret)
