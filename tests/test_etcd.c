@@ -8,7 +8,9 @@
  * Tests that need TLS or auth skip without them.  Every key lives under
  * /lockfs-test/PID/, so runs never see each other's keys.
  *
- * ETCD_BENCH=N also times N ranges and N txns and prints their medians.
+ * ETCD_BENCH=N also times N ranges and N txns and prints their medians;
+ * ETCD_SILENT=1 says every member is stopped, for test_cluster_silent;
+ * ETCD_ONLY=PATTERN runs only the tests whose names match.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -795,6 +797,41 @@ static void test_failover(void **state)
 	etcd_close(c);
 }
 
+/* Every member stopped (SIGSTOP: connections complete, nothing answers),
+ * when the script says so with ETCD_SILENT=1: each call ends at its
+ * deadline naming every endpoint, the watch too. */
+static void test_cluster_silent(void **state)
+{
+	struct etcd_settings s = cluster;
+	struct lf_error err = { 0 };
+	struct seen seen = { 0 };
+	bool stop = false;
+	struct etcd_kvs kvs;
+	struct etcd *c;
+	long long t0, ms, limit;
+	size_t i;
+
+	if (!env("ETCD_SILENT"))
+		skip();
+	s.request_timeout_ms = 400;
+	limit = 400 * (long long)s.n_endpoints + 500;
+	c = open_with(&s);
+	t0 = clock_now_ms();
+	assert_int_equal(etcd_range(c, k("x"), NULL, 0, 0, &kvs, &err), -EIO);
+	ms = clock_now_ms() - t0;
+	printf("stopped cluster, range: %s (%lld ms)\n", err.msg, ms);
+	assert_true(ms >= 400 && ms < limit);
+	for (i = 0; i < cluster.n_endpoints; i++)
+		assert_non_null(strstr(err.msg, cluster.endpoints[i]));
+	t0 = clock_now_ms();
+	assert_int_equal(etcd_watch(c, k("x"), NULL, 0, record, &seen, &stop, NULL, &err), -EIO);
+	ms = clock_now_ms() - t0;
+	printf("stopped cluster, watch: %s (%lld ms)\n", err.msg, ms);
+	assert_true(ms >= 400 && ms < limit);
+	assert_int_equal(seen.batches, 0);
+	etcd_close(c);
+}
+
 /* --- auth and TLS --- */
 
 static void test_wrong_password(void **state)
@@ -949,6 +986,7 @@ int main(void)
 		cmocka_unit_test(test_unreachable),
 		cmocka_unit_test(test_silent),
 		cmocka_unit_test(test_failover),
+		cmocka_unit_test(test_cluster_silent),
 		cmocka_unit_test(test_wrong_password),
 		cmocka_unit_test(test_token_renewal),
 		cmocka_unit_test(test_no_client_cert),
@@ -956,5 +994,7 @@ int main(void)
 	};
 
 	load_cluster();
+	if (env("ETCD_ONLY"))
+		cmocka_set_test_filter(env("ETCD_ONLY"));
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,6 +1,7 @@
 # test_client.sh - core/etcd.c's cmocka suite ($TEST_ETCD, tests/test_etcd.c)
 # against live etcd: a one-member plain cluster, a three-member one with a
-# member killed (the client fails over to the others), and a one-member
+# member killed (the client fails over to the others), then restarted,
+# then all stopped (calls end at their deadline), and a one-member
 # cluster with TLS client certificates and authentication (tokens expire
 # after a second, so the client must renew them).
 #
@@ -29,8 +30,19 @@ etcd_cleanup
 
 etcd_start_cluster 3 --dir "$ETCD_TMP/three"
 etcd_kill_member 0
+pid_alive "${ETCD_PIDS[0]}" && fail "member 0 survived etcd_kill_member"
 run_suite "three members, the first killed"
+etcd_restart_member 0
+etcd_ctl endpoint health >/dev/null 2>&1 || fail "a restarted member is not healthy"
+etcd_stop_all
+run_suite "three members, all stopped" ETCD_SILENT=1 ETCD_ONLY=test_cluster_silent
+etcd_cont_all
+etcd_ctl endpoint health >/dev/null 2>&1 || fail "members did not recover from SIGSTOP"
+pids=("${ETCD_PIDS[@]}")
 etcd_cleanup
+for pid in "${pids[@]}"; do
+	pid_alive "$pid" && fail "etcd_cleanup left member $pid running"
+done
 
 etcd_start_cluster 1 --dir "$ETCD_TMP/secure" --tls "$ETCD_TMP/secure/tls" --auth \
 	-- --auth-token-ttl 1
