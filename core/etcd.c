@@ -276,10 +276,8 @@ static const char *curl_why(CURLcode rc, const char *errbuf)
 static bool cert_refused(CURLcode rc, const char *errbuf)
 {
 	if (rc != CURLE_SSL_CONNECT_ERROR && rc != CURLE_RECV_ERROR &&
-	    rc != CURLE_SEND_ERROR && rc != CURLE_SSL_CERTPROBLEM)
+	    rc != CURLE_SEND_ERROR)
 		return false;
-	if (rc == CURLE_SSL_CERTPROBLEM)
-		return true;
 	return strstr(errbuf, "alert certificate required") ||
 	       strstr(errbuf, "alert bad certificate") ||
 	       strstr(errbuf, "alert unknown ca") ||
@@ -316,6 +314,13 @@ static bool refused(struct etcd *c, size_t ep, CURLcode rc, char *errbuf)
 		return false;
 	memcpy(errbuf, probe, sizeof(probe));
 	return true;
+}
+
+/* The TLS files of the settings cannot be used: every endpoint would say
+ * the same. */
+static bool bad_tls_files(CURLcode rc)
+{
+	return rc == CURLE_SSL_CERTPROBLEM || rc == CURLE_SSL_CACERT_BADFILE;
 }
 
 /* The "endpoint: why; ..." list of a failed round. */
@@ -357,6 +362,11 @@ static int exchange(struct etcd *c, const char *path, const char *body,
 		if (rc == CURLE_OK) {
 			c->current = ep;
 			ret = 0;
+			goto out;
+		}
+		if (bad_tls_files(rc)) {
+			ret = lf_error_set(err, EINVAL, "etcd: cannot use the TLS files: %s",
+					   curl_why(rc, errbuf));
 			goto out;
 		}
 		if (refused(c, ep, rc, errbuf)) {
@@ -1202,6 +1212,9 @@ static int watch_on(struct watch *w, const char *body, struct curl_slist *header
 		*unreached = true;
 		return -EIO;
 	}
+	if (bad_tls_files(rc))
+		return lf_error_set(w->err, EINVAL, "etcd: cannot use the TLS files: %s",
+				    curl_why(rc, errbuf));
 	if (rc != CURLE_OK && refused(w->c, w->ep, rc, errbuf))
 		return lf_error_set(w->err, EACCES,
 				    "etcd: %s refused the TLS client certificate%s (%s)",

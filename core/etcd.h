@@ -27,7 +27,8 @@
  *            the message says which;
  *   -ESTALE  a watch or range asked for a revision already compacted
  *            (etcd_watch: *compact_revision says from where to re-read);
- *   -ENOENT  a lease etcd does not know (expired, revoked).
+ *   -ENOENT  a lease etcd does not know (expired, revoked);
+ *   -EINVAL  the TLS files named in the settings cannot be used.
  * An expired auth token is renewed (authenticate again) and the call
  * retried once, without the caller seeing it.
  *
