@@ -46,5 +46,15 @@ done
 
 etcd_start_cluster 1 --dir "$ETCD_TMP/secure" --tls "$ETCD_TMP/secure/tls" --auth \
 	-- --auth-token-ttl 1
+# A client certificate with a CommonName, which the gateway refuses.
+tls=$ETCD_TMP/secure/tls
+{
+	openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
+		-keyout "$tls/cn.key" -out "$tls/cn.csr" -subj /CN=author &&
+		printf 'extendedKeyUsage=clientAuth\n' >"$tls/cn.ext" &&
+		openssl x509 -req -in "$tls/cn.csr" -CA "$tls/ca.pem" -CAkey "$tls/ca.key" \
+			-CAcreateserial -days 2 -extfile "$tls/cn.ext" -out "$tls/cn.pem"
+} >"$tls/cn.log" 2>&1 || { cat "$tls/cn.log" >&2; fail "cannot make the CommonName certificate"; }
 run_suite "one member, TLS and auth" ETCD_ROOT_PASSWORD="$ETCD_ROOT_PASSWORD" \
-	ETCD_TOKEN_TTL=1 ETCD_BENCH="${ETCD_BENCH:-300}"
+	ETCD_TOKEN_TTL=1 ETCD_BENCH="${ETCD_BENCH:-300}" \
+	ETCD_CN_CERT="$tls/cn.pem" ETCD_CN_KEY="$tls/cn.key"
