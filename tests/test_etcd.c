@@ -614,12 +614,17 @@ static void test_watch_live(void **state)
 struct stopper {
 	volatile bool stop;
 	long long at_ms;
+	struct seen *seen;
 };
 
+/* Stop the watch 300 ms after its creation. */
 static void *stop_later(void *arg)
 {
 	struct stopper *st = arg;
+	int i;
 
+	for (i = 0; i < 1000 && !st->seen->created; i++)
+		usleep(10000);
 	usleep(300000);
 	st->at_ms = clock_now_ms();
 	st->stop = true;
@@ -630,8 +635,8 @@ static void test_watch_stop(void **state)
 {
 	struct etcd *c = open_cluster();
 	struct lf_error err = { 0 };
-	struct stopper st = { 0 };
 	struct seen s = { 0 };
+	struct stopper st = { .seen = &s };
 	pthread_t t;
 	long long late;
 
