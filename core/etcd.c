@@ -276,14 +276,51 @@ static const char *curl_why(CURLcode rc, const char *errbuf)
 static bool cert_refused(CURLcode rc, const char *errbuf)
 {
 	if (rc != CURLE_SSL_CONNECT_ERROR && rc != CURLE_RECV_ERROR &&
-	    rc != CURLE_SEND_ERROR && rc != CURLE_SSL_CERTPROBLEM)
+	    rc != CURLE_SEND_ERROR)
 		return false;
-	if (rc == CURLE_SSL_CERTPROBLEM)
-		return true;
 	return strstr(errbuf, "alert certificate required") ||
 	       strstr(errbuf, "alert bad certificate") ||
 	       strstr(errbuf, "alert unknown ca") ||
 	       strstr(errbuf, "alert certificate unknown");
+}
+
+/* Whether the server refused our certificate (or the lack of one), when
+ * a transfer failed on an https endpoint with errbuf's words.  Under TLS
+ * 1.3 the client's side of the handshake ends before the server has
+ * checked its certificate, so the refusal races with the request: what
+ * libcurl reports is the server's alert, or as often a reset or a broken
+ * pipe.  Those are asked again with a handshake alone under TLS 1.2, where
+ * the server decides before the handshake ends; errbuf then says why. */
+static bool refused(struct etcd *c, size_t ep, CURLcode rc, char *errbuf)
+{
+	static const char nothing[] = "";
+	char probe[CURL_ERROR_SIZE];
+	CURLcode prc;
+
+	if (cert_refused(rc, errbuf))
+		return true;
+	if ((rc != CURLE_SEND_ERROR && rc != CURLE_RECV_ERROR) ||
+	    strncmp(c->endpoints[ep], "https:", 6))
+		return false;
+	if (setup(c, ep, "/", nothing, NULL, probe, write_buf, NULL,
+		  (long)c->connect_timeout_ms))
+		return false;
+	if (curl_easy_setopt(c->curl, CURLOPT_CONNECT_ONLY, 1L) != CURLE_OK ||
+	    curl_easy_setopt(c->curl, CURLOPT_SSLVERSION,
+			     (long)(CURL_SSLVERSION_TLSv1_2 | CURL_SSLVERSION_MAX_TLSv1_2)) != CURLE_OK)
+		return false;
+	prc = curl_easy_perform(c->curl);
+	if (prc == CURLE_OK || !cert_refused(prc, probe))
+		return false;
+	memcpy(errbuf, probe, sizeof(probe));
+	return true;
+}
+
+/* The TLS files of the settings cannot be used: every endpoint would say
+ * the same. */
+static bool bad_tls_files(CURLcode rc)
+{
+	return rc == CURLE_SSL_CERTPROBLEM || rc == CURLE_SSL_CACERT_BADFILE;
 }
 
 /* The "endpoint: why; ..." list of a failed round. */
@@ -327,7 +364,12 @@ static int exchange(struct etcd *c, const char *path, const char *body,
 			ret = 0;
 			goto out;
 		}
-		if (cert_refused(rc, errbuf)) {
+		if (bad_tls_files(rc)) {
+			ret = lf_error_set(err, EINVAL, "etcd: cannot use the TLS files: %s",
+					   curl_why(rc, errbuf));
+			goto out;
+		}
+		if (refused(c, ep, rc, errbuf)) {
 			ret = lf_error_set(err, EACCES,
 					   "etcd: %s refused the TLS client certificate%s (%s)",
 					   c->endpoints[ep],
@@ -523,7 +565,7 @@ static int authenticate(struct etcd *c, struct lf_error *err)
 {
 	cJSON *body, *reply = NULL;
 	const cJSON *token;
-	char *text = NULL;
+	char *text = NULL, why[LF_ERROR_MSG_MAX];
 	int ret;
 
 	body = cJSON_CreateObject();
@@ -534,9 +576,10 @@ static int authenticate(struct etcd *c, struct lf_error *err)
 		goto out;
 	}
 	ret = call_text(c, "/v3/auth/authenticate", text, false, &reply, err);
-	if (ret == -EACCES)
-		ret = lf_error_set(err, EACCES, "etcd: user %s: %s", c->user,
-				   err ? err->msg : "authentication failed");
+	if (ret == -EACCES && err && strstr(err->msg, "authentication failed")) {
+		snprintf(why, sizeof(why), "%s", err->msg + strlen("etcd: "));
+		ret = lf_error_set(err, EACCES, "etcd: user %s: %s", c->user, why);
+	}
 	if (ret)
 		goto out;
 	token = cJSON_GetObjectItemCaseSensitive(reply, "token");
@@ -1052,8 +1095,12 @@ static void watch_line(struct watch *w, const char *text, size_t len)
 						  w->start_revision, revision));
 		} else {
 			msg = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(res, "cancel_reason"));
-			watch_end(w, lf_error_set(w->err, EIO, "etcd: %s canceled the watch: %s",
-						  w->c->endpoints[w->ep], msg ? msg : "no reason given"));
+			if (!msg)
+				msg = "no reason given";
+			w->token_invalid = classify(msg) == FAIL_TOKEN;
+			watch_end(w, lf_error_set(w->err, failure_errno[classify(msg)],
+						  "etcd: %s canceled the watch: %s",
+						  w->c->endpoints[w->ep], msg));
 		}
 		goto out;
 	}
@@ -1165,7 +1212,10 @@ static int watch_on(struct watch *w, const char *body, struct curl_slist *header
 		*unreached = true;
 		return -EIO;
 	}
-	if (rc != CURLE_OK && cert_refused(rc, errbuf))
+	if (bad_tls_files(rc))
+		return lf_error_set(w->err, EINVAL, "etcd: cannot use the TLS files: %s",
+				    curl_why(rc, errbuf));
+	if (rc != CURLE_OK && refused(w->c, w->ep, rc, errbuf))
 		return lf_error_set(w->err, EACCES,
 				    "etcd: %s refused the TLS client certificate%s (%s)",
 				    ep, w->c->cert ? "" : " (none configured)",

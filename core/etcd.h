@@ -10,14 +10,25 @@
  * a call moves on to the next endpoint only when the one it asked could
  * not be reached (connect failure, reset, deadline before any answer).
  * Every request has a deadline: connect_timeout_ms to connect, and
- * request_timeout_ms for the whole exchange.  When no endpoint answers,
- * the call fails with -EIO and a message naming every endpoint tried and
- * why.  An answer that is an error from etcd is -EIO too, with etcd's own
- * message, except:
- *   -EACCES  authentication failed (wrong user or password, or the TLS
- *            handshake refused a certificate): the message says which;
+ * request_timeout_ms for the whole exchange, each endpoint tried getting
+ * its own (so a call on a cluster that accepts connections but never
+ * answers lasts n_endpoints times request_timeout_ms).  A txn whose
+ * endpoint applied it but answered after the deadline is sent again to
+ * the next one: guard with compares what must not happen twice.  When no
+ * endpoint answers, the call fails with -EIO and a message naming every
+ * endpoint tried and why.  An answer that is an error from etcd is -EIO
+ * too, with etcd's own message (an etcd that cannot reach its quorum
+ * answers, late, with such an error: it is not skipped), except:
+ *   -EACCES  authentication failed (wrong user or password, no user on a
+ *            cluster that wants one, a user without the permission), or
+ *            the server refused the TLS client certificate (or its lack,
+ *            or, when it has both client-cert-auth and auth on, a
+ *            certificate with a CommonName, which etcd's gateway refuses):
+ *            the message says which;
  *   -ESTALE  a watch or range asked for a revision already compacted
- *            (etcd_watch: *compact_revision says from where to re-read).
+ *            (etcd_watch: *compact_revision says from where to re-read);
+ *   -ENOENT  a lease etcd does not know (expired, revoked);
+ *   -EINVAL  the TLS files named in the settings cannot be used.
  * An expired auth token is renewed (authenticate again) and the call
  * retried once, without the caller seeing it.
  *
@@ -83,12 +94,14 @@ struct etcd_kvs {
 void etcd_kvs_free(struct etcd_kvs *kvs);
 
 /* The end of the range of every key that starts with prefix (etcd's
- * "range_end": prefix with its last byte incremented) into out, which has
- * room for strlen(prefix) + 1 bytes. */
+ * "range_end": prefix with its last byte incremented, trailing 0xff bytes
+ * dropped) into out, which has room for strlen(prefix) + 1 bytes.  A
+ * prefix of 0xff bytes only (or "") gives "", which as a range_end means
+ * every key from key on (etcd's "\0"). */
 void etcd_prefix_end(const char *prefix, char *out);
 
-/* Read key (range_end NULL), or [key, range_end).  revision 0: the
- * latest; limit 0: no limit. */
+/* Read key (range_end NULL), or [key, range_end) (range_end "": every
+ * key from key on).  revision 0: the latest; limit 0: no limit. */
 int etcd_range(struct etcd *c, const char *key, const char *range_end,
 	       long long revision, long long limit, struct etcd_kvs *out,
 	       struct lf_error *err);
@@ -148,9 +161,10 @@ int etcd_txn(struct etcd *c, const struct etcd_cmp *cmp, size_t n_cmp,
 	     const struct etcd_op *failure, size_t n_failure,
 	     struct etcd_txn_result *out, struct lf_error *err);
 
-/* Leases: grant one of ttl seconds (*id, and the TTL etcd gave), keep it
- * alive once (*ttl_left: 0 or less means it has expired: -ENOENT), revoke
- * it (its keys go). */
+/* Leases: grant one of ttl seconds (*id, and the TTL etcd gave; granted_ttl
+ * may be NULL), keep it alive once (*ttl_left: 0 or less means it has
+ * expired: -ENOENT), revoke it (its keys go; -ENOENT when etcd no longer
+ * knows it). */
 int etcd_lease_grant(struct etcd *c, long long ttl, long long *id,
 		     long long *granted_ttl, struct lf_error *err);
 int etcd_lease_keepalive(struct etcd *c, long long id, long long *ttl_left,
@@ -168,17 +182,22 @@ struct etcd_event {
 };
 
 /* Called for each batch of events (n may be 0 for a progress notice or
- * the watch's creation), with the revision the watch has reached; a
- * non-zero return ends the watch with that value. */
+ * the watch's creation), with the revision the watch has reached: the
+ * last event's mod_revision, the store's revision for a notice or for
+ * the creation of a watch from now, start_revision - 1 for the creation
+ * of a watch from the past (its history is still to come).  ev and the
+ * kvs it points to are valid during the call only.  A non-zero return
+ * ends the watch with that value. */
 typedef int (*etcd_watch_fn)(void *arg, const struct etcd_event *ev,
 			     size_t n, long long revision);
 
 /* Watch [key, range_end) from start_revision (0: from now), calling fn
  * until it returns non-zero (returned), *stop becomes true (checked at
  * least every 200 ms: -ECANCELED), or the stream breaks: -EIO (no
- * endpoint, a dropped connection), or -ESTALE when start_revision is
- * compacted (*compact_revision, if not NULL, the oldest revision still
- * kept).  The request deadline does not apply to a watch, and a quiet
+ * endpoint, a dropped connection, etcd cancelling the watch), or -ESTALE
+ * when start_revision is compacted (*compact_revision, if not NULL, the
+ * oldest revision still kept).  The request deadline applies only until
+ * etcd confirms the watch (past it, the next endpoint is tried), and a quiet
  * stream is not a broken one (etcd sends progress notices only every ten
  * minutes by default): a caller that must know the cluster still answers
  * asks it something else and sets *stop when it does not. */
