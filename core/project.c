@@ -59,6 +59,7 @@ static const struct {
 	[PROJECT_PID] = { "mount.pid", FIELD(pid_path) },
 	[PROJECT_MOUNTPOINT] = { "fs", FIELD(mountpoint) },
 	[PROJECT_ETCD_LEASE] = { "etcd-lease", FIELD(lease_path) },
+	[PROJECT_ETCD_REVISION] = { "etcd-revision", FIELD(revision_path) },
 #undef FIELD
 };
 
@@ -219,6 +220,7 @@ static int open_store(struct project *p, struct lf_error *err)
 		.root = p->root,
 		.events_path = p->events_path,
 		.lease_path = p->lease_path,
+		.revision_path = p->revision_path,
 	};
 	int rc;
 

@@ -9,6 +9,7 @@
  *   <root>/.locks/mount.pid     pid of the mount daemon, while it runs
  *   <root>/.locks/fs/           the mount point, 0555 while unmounted
  *   <root>/.locks/etcd-lease    with backend = etcd: the mount daemon's lease
+ *   <root>/.locks/etcd-revision ... and the last revision a command wrote
  *
  * The project handle owns the store and the configuration; the
  * configuration is re-read whenever .locks/config changes, except for
@@ -40,6 +41,7 @@ enum project_file {
 	PROJECT_PID,
 	PROJECT_MOUNTPOINT,
 	PROJECT_ETCD_LEASE,	/* the mount daemon's etcd lease (store_etcd.h) */
+	PROJECT_ETCD_REVISION,	/* the last etcd revision a command here wrote */
 };
 
 /* The project for a working directory: the nearest ancestor of start that

@@ -25,6 +25,7 @@ struct project {
 	char pid_path[PATH_MAX];
 	char mountpoint[PATH_MAX];
 	char lease_path[PATH_MAX];
+	char revision_path[PATH_MAX];
 	const char *proc_root;		/* "/proc" unless a test changes it */
 	struct alive_cache *alive;	/* holders seen alive (identity.h) */
 	struct store *store;

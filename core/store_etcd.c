@@ -16,6 +16,7 @@
 #include "store_etcd.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
 #include <pthread.h>
@@ -30,6 +31,7 @@
 #include "clock.h"
 #include "etcd.h"
 #include "eventlog.h"
+#include "filestamp.h"
 #include "identity.h"
 #include "readfile.h"
 #include "writefile.h"
@@ -78,6 +80,9 @@ struct etcd_store {
 	char base_key[KEY_MAX], prefix_end[KEY_MAX];
 	char events_path[PATH_MAX];
 	char lease_path[PATH_MAX];
+	char revision_path[PATH_MAX];
+	struct filestamp revision_stamp;	/* revision_path as last read */
+	long long local_revision;		/* ... and what it said */
 	unsigned lease_seconds;
 	struct etcd *c;			/* the caller's thread's client */
 	struct lockdoc *doc;		/* what the last read handed out */
@@ -617,6 +622,48 @@ static void pause_after_conflict(unsigned attempt)
 	usleep(us > 20000 ? 20000 : us);
 }
 
+/* Tell the mount daemon on this machine, if any, that its view must hold
+ * this revision before it answers: a `lockfs acquire` followed by `ls`
+ * must show the lock, as it does with the file store.  A local file, so
+ * that costs no round trip; losing it costs only that guarantee. */
+static void note_local_commit(struct etcd_store *st, long long revision)
+{
+	char tmp[PATH_MAX + 32], line[32];
+	int fd, len;
+
+	if (st->follow || !st->revision_path[0] ||
+	    (size_t)snprintf(tmp, sizeof(tmp), "%s.%ld", st->revision_path,
+			     (long)getpid()) >= sizeof(tmp))
+		return;
+	len = snprintf(line, sizeof(line), "%lld\n", revision);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW,
+		  0644);
+	if (fd < 0)
+		return;
+	if (write(fd, line, (size_t)len) != len || close(fd) != 0 ||
+	    rename(tmp, st->revision_path) != 0)
+		unlink(tmp);
+}
+
+/* The latest revision committed by another lockfs process here. */
+static long long local_commits(struct etcd_store *st)
+{
+	struct filestamp now;
+	char *buf = NULL;
+	size_t len;
+
+	if (filestamp_get(st->revision_path, true, &now) < 0 ||
+	    filestamp_equal(&now, &st->revision_stamp))
+		return st->local_revision;
+	if (readfile_path(st->revision_path, O_NOFOLLOW, 32, &buf, &len,
+			  NULL) == 0) {
+		st->local_revision = parse_base(buf);
+		st->revision_stamp = now;
+	}
+	free(buf);
+	return st->local_revision;
+}
+
 enum attempt_result { NOTHING_TO_DO, COMMITTED, LOST_RACE };
 
 /* One try: read, apply, commit.  A negative errno, or what happened. */
@@ -665,6 +712,7 @@ static int etcd_transact(struct store *s, const struct store_txn *txn,
 			return rc < 0 ? rc : 0;
 		if (rc == COMMITTED) {
 			st->own_revision = revision;
+			note_local_commit(st, revision);
 			if (txn->committed)
 				txn->committed(txn->arg);
 			return 0;
@@ -696,16 +744,19 @@ static int read_view(struct etcd_store *st, struct lockdoc **doc,
 {
 	struct timespec until = clock_after(CATCH_UP_MS / 1000.0);
 	struct snapshot copy = { 0 };
+	long long must = local_commits(st);
 	struct lock_kv *kv;
 	bool usable;
 	size_t i;
 	int rc = 0;
 
 	*doc = NULL;
+	if (st->own_revision > must)
+		must = st->own_revision;
 	pthread_mutex_lock(&st->view_mu);
 	for (;;) {
 		usable = st->view.connected && st->healthy;
-		if (!usable || st->view.snap.revision >= st->own_revision)
+		if (!usable || st->view.snap.revision >= must)
 			break;
 		if (pthread_cond_timedwait(&st->view_cv, &st->view_mu,
 					   &until) == ETIMEDOUT) {
@@ -1292,6 +1343,8 @@ int store_etcd_open(const struct lf_config *cfg,
 			 paths->events_path);
 	snprintf(st->lease_path, sizeof(st->lease_path), "%s",
 		 paths->lease_path);
+	snprintf(st->revision_path, sizeof(st->revision_path), "%s",
+		 paths->revision_path);
 	rc = make_keys(st, cfg->etcd.prefix, err);
 	if (rc == 0)
 		rc = settings_from(st, cfg, paths->root, err);

@@ -25,8 +25,9 @@
  * record it too.  A lock whose lease has expired reads as host-lost.
  * With follow set, a watch also keeps a view of every lock, which reads
  * are served from; the view is used only while the watch is connected and
- * the cluster answered the last keep-alive, and after this process's own
- * commit only once the watch has delivered it.  Otherwise, and in every
+ * the cluster answered the last keep-alive, and after a commit by this
+ * process or another lockfs process on this machine (each notes its last
+ * revision in .locks/etcd-revision) only once the watch has delivered it.  Otherwise, and in every
  * process without a view, a read asks etcd.
  *
  * Every etcd call has a deadline (etcd.h); an unreachable cluster is
@@ -50,6 +51,7 @@ struct store_etcd_paths {
 	const char *root;		/* the project root (relative paths) */
 	const char *events_path;	/* .locks/events.log, or NULL */
 	const char *lease_path;		/* .locks/etcd-lease */
+	const char *revision_path;	/* .locks/etcd-revision */
 };
 
 /* Open the store cfg->etcd describes (nothing is sent yet). */

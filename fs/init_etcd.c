@@ -99,6 +99,7 @@ static int move_locks(struct lockdoc *doc, void *arg, struct lf_error *err)
 		.root = project_root(m->p),
 		.events_path = project_path(m->p, PROJECT_EVENTS),
 		.lease_path = project_path(m->p, PROJECT_ETCD_LEASE),
+		.revision_path = project_path(m->p, PROJECT_ETCD_REVISION),
 	};
 	struct store *etcd = NULL;
 	long long floor;
