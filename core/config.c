@@ -937,6 +937,33 @@ int config_load(const char *path, struct lf_config *out, struct lf_error *err)
 	return rc;
 }
 
+bool config_names_etcd(const char *path)
+{
+	const char *line, *end, *nl, *p;
+	char *buf = NULL;
+	size_t len = 0;
+	bool found = false;
+
+	if (read_config_file(path, &buf, &len, NULL) < 0)
+		return false;
+	for (line = buf, end = buf + len; line < end && !found; line = nl + 1) {
+		nl = memchr(line, '\n', (size_t)(end - line));
+		if (!nl)
+			nl = end;
+		p = line + strspn(line, " \t");
+		if (strncmp(p, "backend", 7) != 0)
+			continue;
+		p += 7 + strspn(p + 7, " \t");
+		if (*p++ != '=')
+			continue;
+		p += strspn(p, " \t");
+		found = strncmp(p, "etcd", 4) == 0 && p + 4 <= nl &&
+			(p + 4 == nl || strchr(" \t#\r\n", p[4]));
+	}
+	free(buf);
+	return found;
+}
+
 void config_free(struct lf_config *cfg)
 {
 	if (!cfg)

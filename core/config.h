@@ -39,6 +39,7 @@
 #ifndef LOCKFS_CONFIG_H
 #define LOCKFS_CONFIG_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "error.h"
@@ -113,6 +114,11 @@ int config_parse(const char *buf, size_t len, struct lf_config *out,
 /* Load path; a missing file gives config_defaults().  -EINVAL for a bad
  * file (message: "config line 3: ..."), -EFBIG past CONFIG_MAX_BYTES. */
 int config_load(const char *path, struct lf_config *out, struct lf_error *err);
+
+/* Does the file at path, good or broken, have a line "backend = etcd"?
+ * For a project whose file does not parse: its locks are not in
+ * locks.json then, whatever else is wrong. */
+bool config_names_etcd(const char *path);
 
 void config_free(struct lf_config *cfg);
 

@@ -14,6 +14,7 @@
 #include "project_impl.h"
 #include "store_etcd.h"
 #include "store_file.h"
+#include "store_none.h"
 
 int project_discover(const char *start, char *root, size_t rootlen,
 		     struct lf_error *err)
@@ -224,7 +225,10 @@ static int open_store(struct project *p, struct lf_error *err)
 	};
 	int rc;
 
-	if (p->config.backend == BACKEND_ETCD)
+	if (p->config_error.code && !p->config_valid &&
+	    config_names_etcd(p->config_path))
+		rc = store_none_open(&p->config_error, &p->store, err);
+	else if (p->config.backend == BACKEND_ETCD)
 		rc = store_etcd_open(&p->config, &etcd, &p->store, err);
 	else
 		rc = store_file_open(&files, &p->store, err);

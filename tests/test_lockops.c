@@ -357,6 +357,35 @@ static void test_config_report_hears_a_break_at_once(void **state)
 	assert_non_null(strstr(last_report, "unknown key \"stale_secnds\""));
 }
 
+/* A broken config that names the etcd backend: the locks are not in
+ * locks.json, so nothing is read from it; every call says what is wrong
+ * with the config instead (an etcd endpoint is never asked either). */
+static void test_broken_etcd_config_reads_nothing(void **state)
+{
+	struct fixture *f = *state;
+	struct lf_error err = { 0 };
+	struct lock_outcome o;
+	struct lock_list list;
+
+	assert_int_equal(req1(f, &f->a, REQ_CREATE, "Chapter_01", T0, &o, NULL), 0);
+	write_file(f, PROJECT_CONFIG, "backend = etcd\n"
+		   "etcd_endpoints = http://127.0.0.1:1\n"
+		   "etcd_prefix = /t/\nstale_secnds = 60\n");
+	project_close(f->p);
+	assert_int_equal(project_open(f->dir, false, &f->p, NULL), 0);
+	assert_int_equal(lockops_list(f->p, T0, &list, &err), -EINVAL);
+	assert_non_null(strstr(err.msg, "config line 4"));
+	assert_int_equal(req1(f, &f->b, REQ_CREATE, "Chapter_01", T0, &o, &err),
+			 -EINVAL);
+	/* the same broken file naming the file backend still lists */
+	write_file(f, PROJECT_CONFIG, "backend = file\nstale_secnds = 60\n");
+	project_close(f->p);
+	assert_int_equal(project_open(f->dir, false, &f->p, NULL), 0);
+	assert_int_equal(lockops_list(f->p, T0, &list, &err), 0);
+	assert_int_equal(list.n, 1);
+	lock_list_free(&list);
+}
+
 /* The open project's paths are the layout's, the same as those found
  * from the root alone (unmounting uses those). */
 static void test_project_paths(void **state)
@@ -760,6 +789,7 @@ int main(void)
 		T(test_foreign_entries_and_duplicates),
 		T(test_renewal_gives_hand_written_entries_a_token),
 		T(test_full_store_says_so),
+		T(test_broken_etcd_config_reads_nothing),
 		T(test_malformed_store_is_untouched),
 		T(test_check_tokens),
 		T(test_check_compares_the_instance),
