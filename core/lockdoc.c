@@ -533,6 +533,7 @@ struct outbuf {
 	char *p;
 	size_t len, cap;
 	int failed;
+	bool compact;		/* one line, no blanks */
 };
 
 static void out_grow(struct outbuf *o, size_t more)
@@ -572,7 +573,7 @@ static void out_str(struct outbuf *o, const char *s)
 static void out_indent(struct outbuf *o, int depth)
 {
 	static const char spaces[] = "                                ";
-	size_t n = (size_t)depth * 2;
+	size_t n = o->compact ? 0 : (size_t)depth * 2;
 
 	while (n > 0) {
 		size_t k = n < sizeof(spaces) - 1 ? n : sizeof(spaces) - 1;
@@ -623,15 +624,18 @@ static void out_container(struct outbuf *o, const cJSON *item, int depth,
 		return;
 	}
 	out_str(o, open);
-	out_str(o, "\n");
+	out_str(o, o->compact ? "" : "\n");
 	for (c = item->child; c; c = c->next) {
 		out_indent(o, depth + 1);
 		if (cJSON_IsObject(item)) {
 			out_quoted(o, c->string ? c->string : "");
-			out_str(o, ": ");
+			out_str(o, o->compact ? ":" : ": ");
 		}
 		out_value(o, c, depth + 1);
-		out_str(o, c->next ? ",\n" : "\n");
+		if (o->compact)
+			out_str(o, c->next ? "," : "");
+		else
+			out_str(o, c->next ? ",\n" : "\n");
 	}
 	out_indent(o, depth);
 	out_str(o, close);
@@ -667,6 +671,18 @@ char *lockdoc_serialize(const struct lockdoc *doc, size_t *len)
 	}
 	if (len)
 		*len = o.len;
+	return o.p;
+}
+
+char *lockdoc_entry_text(const struct lockdoc *doc, size_t i)
+{
+	struct outbuf o = { .compact = true };
+
+	out_value(&o, doc->items[i], 0);
+	if (o.failed) {
+		free(o.p);
+		return NULL;
+	}
 	return o.p;
 }
 

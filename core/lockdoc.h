@@ -78,6 +78,11 @@ size_t lockdoc_count(const struct lockdoc *doc);
  * to go through them all. */
 void lockdoc_entry(const struct lockdoc *doc, size_t i, struct lock_entry *out);
 
+/* The i-th claim as it is in the document, on one line without blanks
+ * (every field, numbers in their source text): malloc'd, NULL when out
+ * of memory.  For a store that keeps one entry a key (store_etcd.h). */
+char *lockdoc_entry_text(const struct lockdoc *doc, size_t i);
+
 /* Does an earlier claim have the same resource as the i-th? */
 bool lockdoc_is_duplicate(const struct lockdoc *doc, size_t i);
 

@@ -26,13 +26,13 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
-#include <cJSON.h>
 
 #include "clock.h"
 #include "etcd.h"
 #include "eventlog.h"
 #include "filestamp.h"
 #include "identity.h"
+#include "lockvalue.h"
 #include "readfile.h"
 #include "writefile.h"
 
@@ -46,12 +46,6 @@
 #define PASSWORD_MAX 512
 
 /* ---- snapshots ---- */
-
-struct lock_kv {
-	char *resource;
-	char *value;
-	long long mod_revision;
-};
 
 struct snapshot {
 	struct lock_kv *kv;		/* sorted by resource */
@@ -392,121 +386,10 @@ out:
 
 /* ---- snapshots as documents ---- */
 
-/* The entry of one key as the document shows it: the value's object with
- * the key's resource (the key decides), or, for a value that is not a
- * JSON object, an entry that keeps it in "unreadable": a claim that no
- * one holds, stale, which can be overridden like any other. */
-static cJSON *entry_of(const struct lock_kv *kv)
-{
-	cJSON *e = cJSON_Parse(kv->value);
-
-	if (!e || !cJSON_IsObject(e)) {
-		cJSON_Delete(e);
-		e = cJSON_CreateObject();
-		if (!e || !cJSON_AddStringToObject(e, "unreadable", kv->value)) {
-			cJSON_Delete(e);
-			return NULL;
-		}
-	}
-	cJSON_DeleteItemFromObjectCaseSensitive(e, "resource");
-	if (!cJSON_AddStringToObject(e, "resource", kv->resource)) {
-		cJSON_Delete(e);
-		return NULL;
-	}
-	return e;
-}
-
 static int snapshot_doc(const struct snapshot *s, struct lockdoc **out,
 			struct lf_error *err)
 {
-	cJSON *root = cJSON_CreateObject(), *locks, *e;
-	char *text = NULL;
-	size_t i;
-	int rc;
-
-	*out = NULL;
-	locks = root ? cJSON_AddArrayToObject(root, "locks") : NULL;
-	for (i = 0; locks && i < s->n; i++) {
-		e = entry_of(&s->kv[i]);
-		if (!e || !cJSON_AddItemToArray(locks, e)) {
-			cJSON_Delete(e);
-			locks = NULL;
-		}
-	}
-	if (locks)
-		text = cJSON_PrintUnformatted(root);
-	cJSON_Delete(root);
-	if (!text)
-		return lf_error_set(err, ENOMEM, "out of memory");
-	rc = lockdoc_parse(text, strlen(text), out, err);
-	free(text);
-	return rc;
-}
-
-/* Each claim's entry as compact JSON, by resource (the first entry of a
- * resource only: one key holds one lock). */
-struct values {
-	char **resource;
-	char **json;
-	size_t n;
-};
-
-static void values_free(struct values *v)
-{
-	size_t i;
-
-	for (i = 0; i < v->n; i++) {
-		free(v->resource[i]);
-		free(v->json[i]);
-	}
-	free(v->resource);
-	free(v->json);
-	memset(v, 0, sizeof(*v));
-}
-
-static const char *values_get(const struct values *v, const char *resource)
-{
-	size_t i;
-
-	for (i = 0; i < v->n; i++)
-		if (strcmp(v->resource[i], resource) == 0)
-			return v->json[i];
-	return NULL;
-}
-
-static int doc_values(const struct lockdoc *doc, struct values *out)
-{
-	char *text = lockdoc_serialize(doc, NULL);
-	cJSON *root = text ? cJSON_Parse(text) : NULL, *locks, *e, *r;
-	int rc = 0;
-
-	memset(out, 0, sizeof(*out));
-	free(text);
-	locks = cJSON_GetObjectItemCaseSensitive(root, "locks");
-	out->resource = calloc(cJSON_GetArraySize(locks) + 1, sizeof(char *));
-	out->json = calloc(cJSON_GetArraySize(locks) + 1, sizeof(char *));
-	if (!root || !out->resource || !out->json) {
-		rc = -ENOMEM;
-		goto out;
-	}
-	cJSON_ArrayForEach(e, locks) {
-		r = cJSON_GetObjectItemCaseSensitive(e, "resource");
-		if (!cJSON_IsString(r) || values_get(out, r->valuestring))
-			continue;
-		out->resource[out->n] = strdup(r->valuestring);
-		out->json[out->n] = cJSON_PrintUnformatted(e);
-		if (!out->resource[out->n] || !out->json[out->n]) {
-			out->n++;
-			rc = -ENOMEM;
-			goto out;
-		}
-		out->n++;
-	}
-out:
-	cJSON_Delete(root);
-	if (rc < 0)
-		values_free(out);
-	return rc;
+	return lockvalue_doc(s->kv, s->n, out, err);
 }
 
 /* ---- commits ---- */
@@ -552,7 +435,7 @@ static int add_change(struct etcd_store *st, struct change_set *cs,
 
 /* The difference between before and after, as guarded operations. */
 static int changes(struct etcd_store *st, const struct snapshot *snap,
-		   const struct values *before, const struct values *after,
+		   const struct lockvalues *before, const struct lockvalues *after,
 		   struct change_set *cs, struct lf_error *err)
 {
 	const char *was;
@@ -561,31 +444,31 @@ static int changes(struct etcd_store *st, const struct snapshot *snap,
 
 	cs->n = 0;
 	for (i = 0; i < before->n && rc == 0; i++)
-		if (!values_get(after, before->resource[i]))
+		if (!lockvalues_get(after, before->resource[i]))
 			rc = add_change(st, cs, snap, before->resource[i], NULL,
 					err);
 	for (i = 0; i < after->n && rc == 0; i++) {
-		was = values_get(before, after->resource[i]);
-		if (!was || strcmp(was, after->json[i]) != 0)
+		was = lockvalues_get(before, after->resource[i]);
+		if (!was || strcmp(was, after->value[i]) != 0)
 			rc = add_change(st, cs, snap, after->resource[i],
-					after->json[i], err);
+					after->value[i], err);
 	}
 	return rc;
 }
 
 /* 1 committed (*revision its revision), 0 another writer got in first. */
 static int commit(struct etcd_store *st, const struct snapshot *snap,
-		  const struct values *before, const struct lockdoc *doc,
+		  const struct lockvalues *before, const struct lockdoc *doc,
 		  long long *revision, struct lf_error *err)
 {
-	struct values after;
+	struct lockvalues after;
 	struct change_set *cs = calloc(1, sizeof(*cs));
 	struct etcd_txn_result res = { 0 };
 	int rc;
 
 	if (!cs)
 		return lf_error_set(err, ENOMEM, "out of memory");
-	rc = doc_values(doc, &after);
+	rc = lockvalue_values(doc, &after);
 	if (rc < 0) {
 		free(cs);
 		return lf_error_set(err, ENOMEM, "out of memory");
@@ -603,7 +486,7 @@ static int commit(struct etcd_store *st, const struct snapshot *snap,
 	}
 out:
 	etcd_txn_result_free(&res);
-	values_free(&after);
+	lockvalues_free(&after);
 	free(cs);
 	return rc;
 }
@@ -671,7 +554,7 @@ static int attempt(struct etcd_store *st, const struct store_txn *txn,
 		   long long *revision, struct lf_error *err)
 {
 	struct snapshot snap;
-	struct values before = { 0 };
+	struct lockvalues before = { 0 };
 	struct lockdoc *doc = NULL;
 	int rc;
 
@@ -680,7 +563,7 @@ static int attempt(struct etcd_store *st, const struct store_txn *txn,
 		return rc;
 	use_leases(st, &snap);
 	rc = snapshot_doc(&snap, &doc, err);
-	if (rc == 0 && doc_values(doc, &before) < 0)
+	if (rc == 0 && lockvalue_values(doc, &before) < 0)
 		rc = lf_error_set(err, ENOMEM, "out of memory");
 	if (rc < 0)
 		goto out;
@@ -692,7 +575,7 @@ static int attempt(struct etcd_store *st, const struct store_txn *txn,
 	if (rc >= 0)
 		rc = rc ? COMMITTED : LOST_RACE;
 out:
-	values_free(&before);
+	lockvalues_free(&before);
 	lockdoc_free(doc);
 	snapshot_free(&snap);
 	return rc;
@@ -1380,21 +1263,25 @@ static void etcd_store_close(struct store *s)
 
 /* ---- moving a project's locks into etcd ---- */
 
-/* The entry etcd holds for resource, as compact JSON, the way
- * doc_values() shows ours (NULL: none, or out of memory). */
-static char *held_json(const struct snapshot *snap, const char *resource)
+/* The value etcd holds for resource, as lockvalue_values() writes it
+ * (NULL: none, or out of memory). */
+static char *held_value(const struct snapshot *snap, const char *resource)
 {
+	struct lockvalues v = { 0 };
+	struct lockdoc *doc = NULL;
 	bool found;
 	ssize_t at = find_kv(snap, resource, &found);
-	cJSON *e;
-	char *json;
+	char *value = NULL;
 
-	if (!found)
+	if (!found || lockvalue_doc(&snap->kv[at], 1, &doc, NULL) < 0)
 		return NULL;
-	e = entry_of(&snap->kv[at]);
-	json = e ? cJSON_PrintUnformatted(e) : NULL;
-	cJSON_Delete(e);
-	return json;
+	if (lockvalue_values(doc, &v) == 0 && v.n == 1) {
+		value = v.value[0];
+		v.value[0] = NULL;
+	}
+	lockvalues_free(&v);
+	lockdoc_free(doc);
+	return value;
 }
 
 static long long highest_token(const struct lockdoc *doc, long long floor)
@@ -1413,15 +1300,15 @@ static long long highest_token(const struct lockdoc *doc, long long floor)
 /* Which of ours etcd already holds: the same entry (nothing to write:
  * skip[i]) or another (a clash, named in msg). */
 static size_t find_clashes(const struct snapshot *snap,
-			   const struct values *ours, bool *skip, char *msg,
+			   const struct lockvalues *ours, bool *skip, char *msg,
 			   size_t size)
 {
 	size_t i, clashes = 0, used = 0;
 	char *held;
 
 	for (i = 0; i < ours->n; i++) {
-		held = held_json(snap, ours->resource[i]);
-		skip[i] = held && strcmp(held, ours->json[i]) == 0;
+		held = held_value(snap, ours->resource[i]);
+		skip[i] = held && strcmp(held, ours->value[i]) == 0;
 		if (held && !skip[i]) {
 			clashes++;
 			if (used < size)
@@ -1434,7 +1321,7 @@ static size_t find_clashes(const struct snapshot *snap,
 	return clashes;
 }
 
-static int import_once(struct etcd_store *st, const struct values *ours,
+static int import_once(struct etcd_store *st, const struct lockvalues *ours,
 		       long long base, size_t *imported, struct lf_error *err)
 {
 	struct change_set *cs = calloc(1, sizeof(*cs));
@@ -1465,7 +1352,7 @@ static int import_once(struct etcd_store *st, const struct values *ours,
 	for (i = 0; i < ours->n && rc == 0; i++)
 		if (!skip[i])
 			rc = add_change(st, cs, &snap, ours->resource[i],
-					ours->json[i], err);
+					ours->value[i], err);
 	if (rc < 0)
 		goto out;
 	*imported = cs->n;
@@ -1499,13 +1386,13 @@ int store_etcd_import(struct store *s, const struct lockdoc *doc,
 		      long long floor, size_t *imported, struct lf_error *err)
 {
 	struct etcd_store *st = etcd_store(s);
-	struct values ours;
+	struct lockvalues ours;
 	long long base = highest_token(doc, floor);
 	unsigned n;
 	int rc;
 
 	*imported = 0;
-	if (doc_values(doc, &ours) < 0)
+	if (lockvalue_values(doc, &ours) < 0)
 		return lf_error_set(err, ENOMEM, "out of memory");
 	if (ours.n + 1 > STORE_ETCD_MAX_TXN_OPS - 2) {
 		rc = lf_error_set(err, E2BIG,
@@ -1522,7 +1409,7 @@ int store_etcd_import(struct store *s, const struct lockdoc *doc,
 	if (rc == LOST_RACE)
 		rc = lf_error_set(err, EAGAIN, "the locks in etcd kept changing; try again");
 out:
-	values_free(&ours);
+	lockvalues_free(&ours);
 	return rc < 0 ? rc : 0;
 }
 
