@@ -59,15 +59,16 @@ static void test_odd_values_are_claims_of_their_key(void **state)
 		{ "Chapter_04", "[1,2]", 4 },
 		{ "Chapter_05", "{\"resource\":\"Chapter_05\",\"note\":\"\xc0\"}", 5 },
 		{ "Chapter_06", "{\"resource\":\"Chapter_06\"} trailing", 6 },
+		{ "Chapter_07", "{\"resource\":\"Chapter_07\",\"resource\":\"Chapter_07\"}", 7 },
 	};
-	struct lockdoc *doc = doc_of(kv, 6);
+	struct lockdoc *doc = doc_of(kv, 7);
 	struct lockvalues v;
 	struct lock_entry e;
 	size_t i;
 
 	(void)state;
-	assert_int_equal(lockdoc_count(doc), 6);
-	for (i = 0; i < 6; i++) {
+	assert_int_equal(lockdoc_count(doc), 7);
+	for (i = 0; i < 7; i++) {
 		lockdoc_entry(doc, i, &e);
 		assert_string_equal(e.resource, kv[i].resource);
 	}

@@ -39,6 +39,7 @@
 #include "lockops.h"
 #include "names.h"
 #include "project.h"
+#include "store_file.h"
 #include "readfile.h"
 #include "text.h"
 
