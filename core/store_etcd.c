@@ -1203,6 +1203,19 @@ static int make_keys(struct etcd_store *st, const char *prefix,
 	return 0;
 }
 
+/* Deadlines come from clock_after(), on CLOCK_MONOTONIC; a condition
+ * variable waits on CLOCK_REALTIME unless told otherwise, and would take
+ * every such deadline for long past. */
+static void init_monotonic_cond(pthread_cond_t *cv)
+{
+	pthread_condattr_t attr;
+
+	pthread_condattr_init(&attr);
+	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+	pthread_cond_init(cv, &attr);
+	pthread_condattr_destroy(&attr);
+}
+
 int store_etcd_open(const struct lf_config *cfg,
 		    const struct store_etcd_paths *paths, struct store **out,
 		    struct lf_error *err)
@@ -1219,7 +1232,7 @@ int store_etcd_open(const struct lf_config *cfg,
 		return lf_error_set(err, ENOMEM, "out of memory");
 	st->base.ops = &etcd_ops;
 	pthread_mutex_init(&st->view_mu, NULL);
-	pthread_cond_init(&st->view_cv, NULL);
+	init_monotonic_cond(&st->view_cv);
 	st->lease_seconds = cfg->etcd.lease_seconds;
 	if (paths->events_path)
 		snprintf(st->events_path, sizeof(st->events_path), "%s",
