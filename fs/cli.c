@@ -574,7 +574,7 @@ int cli_take(struct cli_request *r, const struct cli_take *t)
 			store_watch_wait(w, &deadline, t->wait_sigmask);
 			continue;
 		}
-		if (code == EXIT_STORE)
+		if (code != EXIT_OK && !refused)
 			cli_error(r->cmd, "%s", why.msg);
 		/* A stale lock is the user's to override (exit 4), not
 		 * something to wait out. */

@@ -268,8 +268,12 @@ int status_print_table(FILE *f, struct project *p,
 		fprintf(f, "%s!%s .locks/config is broken: %s\n", st.odd,
 			st.reset, broken.msg);
 	cli_format_age(cfg->stale_seconds, timeout, sizeof(timeout));
-	fprintf(f, "Active locks in %s (stale after %s):\n", project_root(p),
-		timeout);
+	if (cfg->backend == BACKEND_ETCD)
+		fprintf(f, "Active locks in %s, shared through etcd under %s (stale after %s):\n",
+			project_root(p), cfg->etcd.prefix, timeout);
+	else
+		fprintf(f, "Active locks in %s (stale after %s):\n",
+			project_root(p), timeout);
 	if (list->n == 0) {
 		fprintf(f, "No active locks.\n");
 		print_odd(list, &st);
