@@ -427,6 +427,7 @@ enum etcd_failure {
 	FAIL_TOKEN,		/* the token expired: authenticate again */
 	FAIL_COMPACTED,
 	FAIL_NO_LEASE,
+	FAIL_UNAVAILABLE,	/* no leader for the moment: ask again */
 };
 
 static enum etcd_failure classify(const char *msg)
@@ -441,6 +442,11 @@ static enum etcd_failure classify(const char *msg)
 		return FAIL_COMPACTED;
 	if (strstr(msg, "lease not found"))
 		return FAIL_NO_LEASE;
+	/* An election after the leader died, or a request the cluster
+	 * could not settle in time (it may or may not have been applied). */
+	if (strstr(msg, "leader changed") || strstr(msg, "no leader") ||
+	    strstr(msg, "request timed out") || strstr(msg, "too many requests"))
+		return FAIL_UNAVAILABLE;
 	return FAIL_OTHER;
 }
 
@@ -450,6 +456,7 @@ static const int failure_errno[] = {
 	[FAIL_TOKEN] = EACCES,
 	[FAIL_COMPACTED] = ESTALE,
 	[FAIL_NO_LEASE] = ENOENT,
+	[FAIL_UNAVAILABLE] = EAGAIN,
 };
 
 /* etcd's error message in an answer, or NULL.  Unary calls answer

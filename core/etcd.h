@@ -28,6 +28,9 @@
  *   -ESTALE  a watch or range asked for a revision already compacted
  *            (etcd_watch: *compact_revision says from where to re-read);
  *   -ENOENT  a lease etcd does not know (expired, revoked);
+ *   -EAGAIN  the cluster has no leader for the moment (one was killed),
+ *            or could not settle a request in time: ask again (a txn
+ *            may or may not have been applied);
  *   -EINVAL  the TLS files named in the settings cannot be used.
  * An expired auth token is renewed (authenticate again) and the call
  * retried once, without the caller seeing it.

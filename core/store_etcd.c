@@ -43,6 +43,7 @@
 #define WATCH_POLL_MS 1000		/* store_watch_wait's longest sleep */
 #define RETRY_MIN_MS 100
 #define RETRY_MAX_MS 2000
+#define ELECTION_MS 5000		/* how long "no leader" is waited out */
 #define PASSWORD_MAX 512
 
 /* ---- snapshots ---- */
@@ -585,12 +586,19 @@ static int etcd_transact(struct store *s, const struct store_txn *txn,
 			 struct lf_error *err)
 {
 	struct etcd_store *st = etcd_store(s);
+	struct timespec election = clock_after(ELECTION_MS / 1000.0);
 	long long revision = 0;
-	unsigned n;
+	unsigned lost = 0;
 	int rc;
 
-	for (n = 0; n < TXN_ATTEMPTS; n++) {
+	while (lost < TXN_ATTEMPTS) {
 		rc = attempt(st, txn, &revision, err);
+		/* The txn is guarded: sending it again after an election
+		 * is safe, whether or not the first one was applied. */
+		if (rc == -EAGAIN && !clock_passed(&election)) {
+			usleep(RETRY_MIN_MS * 1000);
+			continue;
+		}
 		if (rc < 0 || rc == NOTHING_TO_DO)
 			return rc < 0 ? rc : 0;
 		if (rc == COMMITTED) {
@@ -600,7 +608,7 @@ static int etcd_transact(struct store *s, const struct store_txn *txn,
 				txn->committed(txn->arg);
 			return 0;
 		}
-		pause_after_conflict(n);
+		pause_after_conflict(lost++);
 	}
 	return lf_error_set(err, EAGAIN,
 			    "the locks changed under %u attempts in a row; try again",
@@ -673,6 +681,19 @@ static int read_view(struct etcd_store *st, struct lockdoc **doc,
 	return rc < 0 ? rc : usable;
 }
 
+/* A read waits out an election, as a transaction does. */
+static int read_everything(struct etcd_store *st, struct snapshot *snap,
+			   struct lf_error *err)
+{
+	struct timespec election = clock_after(ELECTION_MS / 1000.0);
+	int rc;
+
+	while ((rc = read_snapshot(st, st->c, NULL, 0, snap, err)) == -EAGAIN &&
+	       !clock_passed(&election))
+		usleep(RETRY_MIN_MS * 1000);
+	return rc;
+}
+
 static int etcd_read(struct store *s, const struct lockdoc **out,
 		     struct lf_error *err)
 {
@@ -695,7 +716,7 @@ static int etcd_read(struct store *s, const struct lockdoc **out,
 			return hand_out(st, doc, out);
 		}
 	}
-	rc = read_snapshot(st, st->c, NULL, 0, &snap, err);
+	rc = read_everything(st, &snap, err);
 	if (rc < 0)
 		return rc;
 	use_leases(st, &snap);
