@@ -1062,18 +1062,28 @@ int lockdoc_each(const struct lockdoc *doc, const char *resource,
 	return 0;
 }
 
-static void remove_at(struct lockdoc *doc, size_t i)
+/* Take the i-th claim out of doc: its item and its problem (the
+ * caller's now). */
+static cJSON *detach_at(struct lockdoc *doc, size_t i, char **problem)
 {
 	cJSON *e = doc->items[i];
 
 	index_drop(doc);
-	free(doc->problem[i]);
+	*problem = doc->problem[i];
 	memmove(doc->problem + i, doc->problem + i + 1,
 		(doc->n - i - 1) * sizeof(*doc->problem));
 	memmove(doc->items + i, doc->items + i + 1,
 		(doc->n - i - 1) * sizeof(*doc->items));
 	doc->n--;
-	cJSON_Delete(cJSON_DetachItemViaPointer(doc->locks, e));
+	return cJSON_DetachItemViaPointer(doc->locks, e);
+}
+
+static void remove_at(struct lockdoc *doc, size_t i)
+{
+	char *problem;
+
+	cJSON_Delete(detach_at(doc, i, &problem));
+	free(problem);
 }
 
 /* Remove the claims for resource down to the first (keep_first) or all
@@ -1113,6 +1123,32 @@ ssize_t lockdoc_drop_duplicates(struct lockdoc *doc, const char *resource,
 size_t lockdoc_drop(struct lockdoc *doc, const char *resource)
 {
 	return drop_entries(doc, resource, false);
+}
+
+int lockdoc_adopt(struct lockdoc *doc, const char *resource,
+		  struct lockdoc *from)
+{
+	ssize_t i = find_first(from, resource);
+	char *problem;
+	cJSON *e;
+	int rc;
+
+	if (i < 0)
+		return -ENOENT;
+	drop_entries(doc, resource, false);
+	if (doc->n >= LOCKDOC_MAX_ENTRIES)
+		return -E2BIG;
+	e = detach_at(from, (size_t)i, &problem);
+	rc = push_item(doc, e);
+	if (rc < 0) {
+		cJSON_Delete(e);
+		free(problem);
+		return rc;
+	}
+	doc->problem[doc->n - 1] = problem;
+	index_drop(doc);
+	cJSON_AddItemToArray(doc->locks, e);
+	return 0;
 }
 
 size_t lockdoc_drop_if(struct lockdoc *doc,

@@ -140,6 +140,13 @@ ssize_t lockdoc_drop_duplicates(struct lockdoc *doc, const char *resource,
 /* Remove every entry for resource; how many went. */
 size_t lockdoc_drop(struct lockdoc *doc, const char *resource);
 
+/* Give resource the first claim of from, which loses it: resource's
+ * entries in doc go, and that one is appended, every field as it was.
+ * -ENOENT when from has no claim for it, -E2BIG past MAX_ENTRIES, -ENOMEM.
+ * For a store that follows changes key by key (store_etcd.h). */
+int lockdoc_adopt(struct lockdoc *doc, const char *resource,
+		  struct lockdoc *from);
+
 /* Remove every claim for which drop(entry, arg) is true; how many went. */
 size_t lockdoc_drop_if(struct lockdoc *doc,
 		       bool (*drop)(const struct lock_entry *e, void *arg),

@@ -139,6 +139,28 @@ int lockvalue_doc(const struct lock_kv *kv, size_t n, struct lockdoc **out,
 	return rc;
 }
 
+int lockvalue_apply(struct lockdoc *doc, const struct lock_kv *kv,
+		    struct lf_error *err)
+{
+	struct lockdoc *one = NULL;
+	int rc;
+
+	if (!kv->value) {
+		lockdoc_drop(doc, kv->resource);
+		return 0;
+	}
+	rc = lockvalue_doc(kv, 1, &one, err);
+	if (rc == 0)
+		rc = lockdoc_adopt(doc, kv->resource, one);
+	lockdoc_free(one);
+	if (rc == -E2BIG)
+		return lf_error_set(err, E2BIG, "more than %d locks",
+				    LOCKDOC_MAX_ENTRIES);
+	if (rc < 0 && err && !err->code)
+		lf_error_set(err, -rc, "%s: %s", kv->resource, strerror(-rc));
+	return rc;
+}
+
 /* ---- values ---- */
 
 struct pair {

@@ -33,6 +33,13 @@ struct lock_kv {
 int lockvalue_doc(const struct lock_kv *kv, size_t n, struct lockdoc **out,
 		  struct lf_error *err);
 
+/* Bring doc up to date with one key's change: kv->value is its new
+ * value, or NULL when the key was deleted.  What lockvalue_doc() would
+ * give for the new pairs, up to the order of the entries; costs one
+ * entry's parse, not the document's. */
+int lockvalue_apply(struct lockdoc *doc, const struct lock_kv *kv,
+		    struct lf_error *err);
+
 /* Each resource's value in a document: the text of its first claim,
  * sorted by resource for lockvalues_get. */
 struct lockvalues {

@@ -44,6 +44,7 @@
 #define RETRY_MIN_MS 100
 #define RETRY_MAX_MS 2000
 #define ELECTION_MS 5000		/* how long "no leader" is waited out */
+#define PENDING_MAX 4096		/* changes kept before a rebuild */
 #define PASSWORD_MAX 512
 
 /* ---- snapshots ---- */
@@ -61,7 +62,12 @@ struct snapshot {
 struct view {
 	struct snapshot snap;		/* every lock, at snap.revision */
 	bool connected;			/* the watch delivers changes */
-	unsigned long gen;		/* bumped by every change */
+	/* The locks' changes since the document handed out was brought up
+	 * to date (value NULL: deleted), so that a change costs one entry,
+	 * not the document; rebuild: too many, or a new full read. */
+	struct lock_kv *pending;
+	size_t n_pending, cap_pending;
+	bool rebuild;
 };
 
 struct etcd_store {
@@ -83,7 +89,7 @@ struct etcd_store {
 	struct lockdoc *doc;		/* what the last read handed out */
 	struct snapshot seen;		/* leases of the last snapshot used */
 	bool seen_valid;
-	long long own_revision;		/* of this process's last commit */
+	long long seen_revision;	/* the newest this process read or wrote */
 	char borrowed[LEASE_HEX_MAX];	/* the daemon's, read from lease_path */
 
 	/* shared with the keeper and watcher threads, under view_mu */
@@ -97,7 +103,6 @@ struct etcd_store {
 	char own_lease[LEASE_HEX_MAX];
 	long long own_lease_id;
 	struct view view;
-	unsigned long doc_gen;		/* view.gen that doc was built from */
 	bool doc_from_view;
 	pthread_t keeper, watcher;
 };
@@ -385,6 +390,56 @@ out:
 	return rc;
 }
 
+/* ---- the view's pending changes ---- */
+
+static void free_pending(struct lock_kv *kv, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		free(kv[i].resource);
+		free(kv[i].value);
+	}
+	free(kv);
+}
+
+static void drop_pending(struct view *v)
+{
+	free_pending(v->pending, v->n_pending);
+	v->pending = NULL;
+	v->n_pending = v->cap_pending = 0;
+	v->rebuild = true;
+}
+
+/* Remember a lock's change for the next read (under view_mu). */
+static void note_pending(struct view *v, const char *resource,
+			 const char *value)
+{
+	struct lock_kv *kv;
+	size_t cap;
+
+	if (v->rebuild)
+		return;
+	if (v->n_pending == v->cap_pending) {
+		cap = v->cap_pending ? 2 * v->cap_pending : 16;
+		kv = cap <= PENDING_MAX ?
+			     realloc(v->pending, cap * sizeof(*kv)) : NULL;
+		if (!kv) {
+			drop_pending(v);
+			return;
+		}
+		v->pending = kv;
+		v->cap_pending = cap;
+	}
+	kv = &v->pending[v->n_pending];
+	kv->resource = strdup(resource);
+	kv->value = value ? strdup(value) : NULL;
+	kv->mod_revision = 0;
+	v->n_pending++;
+	if (!kv->resource || (value && !kv->value))
+		drop_pending(v);
+}
+
 /* ---- snapshots as documents ---- */
 
 static int snapshot_doc(const struct snapshot *s, struct lockdoc **out,
@@ -492,6 +547,14 @@ out:
 	return rc;
 }
 
+/* The view is not used until it holds what this process has seen: a
+ * lock a transaction found released must not be shown as held. */
+static void saw(struct etcd_store *st, long long revision)
+{
+	if (revision > st->seen_revision)
+		st->seen_revision = revision;
+}
+
 static void use_leases(struct etcd_store *st, const struct snapshot *snap)
 {
 	st->seen_valid = snapshot_copy_leases(&st->seen, snap) == 0;
@@ -562,6 +625,7 @@ static int attempt(struct etcd_store *st, const struct store_txn *txn,
 	rc = read_snapshot(st, st->c, txn->names, txn->n, &snap, err);
 	if (rc < 0)
 		return rc;
+	saw(st, snap.revision);
 	use_leases(st, &snap);
 	rc = snapshot_doc(&snap, &doc, err);
 	if (rc == 0 && lockvalue_values(doc, &before) < 0)
@@ -602,7 +666,7 @@ static int etcd_transact(struct store *s, const struct store_txn *txn,
 		if (rc < 0 || rc == NOTHING_TO_DO)
 			return rc < 0 ? rc : 0;
 		if (rc == COMMITTED) {
-			st->own_revision = revision;
+			st->seen_revision = revision;
 			note_local_commit(st, revision);
 			if (txn->committed)
 				txn->committed(txn->arg);
@@ -630,55 +694,92 @@ static int hand_out(struct etcd_store *st, struct lockdoc *doc,
  * holding this process's last commit (waiting a moment for the watch to
  * deliver it).  1 with *doc built (or NULL: the one handed out last is
  * still current), 0 not usable, or a negative errno. */
-static int read_view(struct etcd_store *st, struct lockdoc **doc,
-		     struct lf_error *err)
+/* Bring the document handed out last up to date with the changes the
+ * watch delivered since (taken from the view under view_mu). */
+static int apply_pending(struct etcd_store *st, struct lock_kv *kv, size_t n,
+			 struct lf_error *err)
 {
-	struct timespec until = clock_after(CATCH_UP_MS / 1000.0);
-	struct snapshot copy = { 0 };
-	long long must = local_commits(st);
-	struct lock_kv *kv;
-	bool usable;
 	size_t i;
 	int rc = 0;
 
-	*doc = NULL;
-	if (st->own_revision > must)
-		must = st->own_revision;
-	pthread_mutex_lock(&st->view_mu);
+	for (i = 0; i < n && rc == 0; i++)
+		rc = lockvalue_apply(st->doc, &kv[i], err);
+	free_pending(kv, n);
+	return rc;
+}
+
+/* Wait (under view_mu) until the view holds revision must, or it is not
+ * usable; whether it is. */
+static bool view_holds(struct etcd_store *st, long long must)
+{
+	struct timespec until = clock_after(CATCH_UP_MS / 1000.0);
+
 	for (;;) {
-		usable = st->view.connected && st->healthy;
-		if (!usable || st->view.snap.revision >= must)
-			break;
+		if (!st->view.connected || !st->healthy)
+			return false;
+		if (st->view.snap.revision >= must)
+			return true;
 		if (pthread_cond_timedwait(&st->view_cv, &st->view_mu,
-					   &until) == ETIMEDOUT) {
-			usable = false;
-			break;
-		}
+					   &until) == ETIMEDOUT)
+			return false;
 	}
-	if (usable && st->doc_from_view && st->doc &&
-	    st->doc_gen == st->view.gen) {
+}
+
+/* The view, when it may be used: connected, the cluster answering, and
+ * holding every revision this process (or another lockfs command here)
+ * has seen, waiting a moment for the watch to deliver it.  1 with *doc
+ * built (or NULL: st->doc, brought up to date), 0 not usable, or a
+ * negative errno. */
+static int read_view(struct etcd_store *st, struct lockdoc **doc,
+		     struct lf_error *err)
+{
+	struct snapshot copy = { 0 };
+	struct lock_kv *pending = NULL, *kv;
+	size_t i, n_pending = 0;
+	long long must = local_commits(st);
+	bool incremental;
+	int rc = 0;
+
+	*doc = NULL;
+	if (st->seen_revision > must)
+		must = st->seen_revision;
+	pthread_mutex_lock(&st->view_mu);
+	if (!view_holds(st, must)) {
 		pthread_mutex_unlock(&st->view_mu);
-		return 1;
+		return 0;
 	}
-	for (i = 0; usable && rc == 0 && i < st->view.snap.n; i++) {
+	incremental = st->doc_from_view && st->doc && !st->view.rebuild;
+	if (incremental) {
+		pending = st->view.pending;
+		n_pending = st->view.n_pending;
+		st->view.pending = NULL;
+		st->view.n_pending = st->view.cap_pending = 0;
+	}
+	for (i = 0; !incremental && rc == 0 && i < st->view.snap.n; i++) {
 		kv = &st->view.snap.kv[i];
 		rc = snapshot_set(&copy, kv->resource, kv->value,
 				  kv->mod_revision);
 	}
-	if (usable && rc == 0)
+	if (!incremental) {
+		drop_pending(&st->view);
+		st->view.rebuild = false;
+	}
+	if (rc == 0)
 		rc = snapshot_copy_leases(&copy, &st->view.snap);
-	copy.revision = st->view.snap.revision;
-	copy.base = st->view.snap.base;
-	st->doc_gen = st->view.gen;
 	pthread_mutex_unlock(&st->view_mu);
 	if (rc < 0)
 		rc = lf_error_set(err, ENOMEM, "out of memory");
-	else if (usable)
+	else if (incremental)
+		rc = apply_pending(st, pending, n_pending, err);
+	else
 		rc = snapshot_doc(&copy, doc, err);
-	if (rc == 0 && usable)
+	if (rc == 0)
 		use_leases(st, &copy);
+	/* A document that could not be brought up to date is rebuilt. */
+	if (rc < 0)
+		st->doc_from_view = false;
 	snapshot_free(&copy);
-	return rc < 0 ? rc : usable;
+	return rc < 0 ? rc : 1;
 }
 
 /* A read waits out an election, as a transaction does. */
@@ -719,6 +820,7 @@ static int etcd_read(struct store *s, const struct lockdoc **out,
 	rc = read_everything(st, &snap, err);
 	if (rc < 0)
 		return rc;
+	saw(st, snap.revision);
 	use_leases(st, &snap);
 	rc = snapshot_doc(&snap, &doc, err);
 	snapshot_free(&snap);
@@ -900,18 +1002,20 @@ static int on_events(void *arg, const struct etcd_event *ev, size_t n,
 		     long long revision)
 {
 	struct etcd_store *st = arg;
+	const char *value, *resource;
 	size_t i;
 	int rc = 0, quit;
 
 	pthread_mutex_lock(&st->view_mu);
-	for (i = 0; i < n && rc == 0; i++)
-		rc = snapshot_apply(st, &st->view.snap, ev[i].kv->key,
-				    ev[i].type == ETCD_EVENT_PUT ?
-					    ev[i].kv->value : NULL,
+	for (i = 0; i < n && rc == 0; i++) {
+		value = ev[i].type == ETCD_EVENT_PUT ? ev[i].kv->value : NULL;
+		rc = snapshot_apply(st, &st->view.snap, ev[i].kv->key, value,
 				    ev[i].kv->mod_revision);
+		if (classify(st, ev[i].kv->key, &resource) == KEY_LOCK)
+			note_pending(&st->view, resource, value);
+	}
 	if (revision > st->view.snap.revision)
 		st->view.snap.revision = revision;
-	st->view.gen++;
 	/* Out of memory: the view is incomplete; start again. */
 	if (rc < 0)
 		st->view.connected = false;
@@ -927,7 +1031,7 @@ static void set_view(struct etcd_store *st, struct snapshot *snap)
 	snapshot_free(&st->view.snap);
 	st->view.snap = *snap;
 	st->view.connected = true;
-	st->view.gen++;
+	drop_pending(&st->view);
 	st->watch_stop = false;
 	pthread_cond_broadcast(&st->view_cv);
 	pthread_mutex_unlock(&st->view_mu);

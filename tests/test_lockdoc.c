@@ -208,6 +208,32 @@ static void test_replace_keeps_foreign_fields(void **state)
 	lockdoc_free(doc);
 }
 
+/* Adopting a claim from another document moves it whole (fields lockfs
+ * does not own too) and replaces every entry the resource had. */
+static void test_adopt_moves_a_claim(void **state)
+{
+	static const char one[] = "{\"locks\":[{\"resource\":\"Chapter_01\","
+				  "\"instance\":\"B\",\"big\":123456789012345678901234567890}]}";
+	struct lockdoc *doc = parse_ok(odd_store), *from = parse_ok(one);
+	struct lock_entry e;
+	size_t before = lockdoc_count(doc);
+	char *text;
+
+	(void)state;
+	assert_int_equal(lockdoc_adopt(doc, "Chapter_01", from), 0);
+	assert_int_equal(lockdoc_count(from), 0);
+	assert_int_equal(lockdoc_adopt(doc, "Chapter_01", from), -ENOENT);
+	assert_true(lockdoc_first(doc, "Chapter_01", &e));
+	assert_string_equal(e.instance, "B");
+	assert_int_equal(lockdoc_count(doc), before);
+	text = lockdoc_entry_text(doc, lockdoc_count(doc) - 1);
+	assert_string_equal(text, "{\"resource\":\"Chapter_01\",\"instance\":\"B\","
+			    "\"big\":123456789012345678901234567890}");
+	free(text);
+	lockdoc_free(from);
+	lockdoc_free(doc);
+}
+
 /* The lease a lock records is its holder's machine's: a take by a holder
  * without one must not inherit the previous holder's. */
 static void test_lease_is_the_holders(void **state)
@@ -560,6 +586,7 @@ int main(void)
 		cmocka_unit_test(test_new_entry_has_bare_fields_first),
 		cmocka_unit_test(test_replace_keeps_foreign_fields),
 		cmocka_unit_test(test_lease_is_the_holders),
+		cmocka_unit_test(test_adopt_moves_a_claim),
 		cmocka_unit_test(test_tokens_keep_growing),
 		cmocka_unit_test(test_duplicates_are_kept),
 		cmocka_unit_test(test_bad_entries_are_kept),
