@@ -29,8 +29,10 @@
 
 if ((quick)); then
 	etcd_cycle_rounds=40 etcd_handoff_rounds=40 etcd_ls_rounds=30 etcd_growth_rounds=20
+	etcd_idle_secs=3
 else
 	etcd_cycle_rounds=200 etcd_handoff_rounds=150 etcd_ls_rounds=100 etcd_growth_rounds=60
+	etcd_idle_secs=5
 fi
 etcd_many=${LOCKFS_BENCH_ETCD_MANY:-10000}
 
@@ -105,6 +107,11 @@ etcd_bench_run() {
 		'lockfs etcd mount' "ls -l $mnt9" -
 	etcd_rss=$(status_kib "$(daemon_pid "$eb")" VmRSS)
 	etcd_hwm=$(status_kib "$(daemon_pid "$eb")" VmHWM)
+	local ticks
+	ticks=$(cpu_ticks "$(daemon_pid "$eb")")
+	sleep "$etcd_idle_secs"
+	etcd_idle_cpu=$(awk -v a="$ticks" -v b="$(cpu_ticks "$(daemon_pid "$eb")")" -v t="$(getconf CLK_TCK)" \
+		-v s="$etcd_idle_secs" 'BEGIN { printf "%.0f", (b - a) * 1000 / t / s }')
 
 	say "9d. etcd: $etcd_many locks held vs none ($etcd_growth_rounds rounds)"
 	etcd_book "$ez" /bench/zero/ "$growth_config"
@@ -158,6 +165,7 @@ etcd_bench_table() {
 	done
 	printf '| daemon VmRSS holding 105 locks (peak %s); with %s locks %s | %s | | | |\n' \
 		"$(kib_mib "$etcd_hwm")" "$etcd_held" "$(kib_mib "$etcd_many_rss")" "$(kib_mib "$etcd_rss")"
+	printf '| daemon CPU while idle with 105 locks (%s s) | %s ms/s | | | |\n' "$etcd_idle_secs" "$etcd_idle_cpu"
 	echo
 	echo "($etcd_held locks written in ${etcd_fill_secs} s with etcdctl txn)"
 	echo
@@ -180,4 +188,6 @@ etcd_bench_table() {
 	done
 	printf '| daemon VmRSS with 105 locks under 8 MiB | %s | 8.0 MiB | %s |\n' \
 		"$(kib_mib "$etcd_rss")" "$(verdict "$etcd_rss" 8192)"
+	printf '| daemon idle CPU under 10 ms/s (a keep-alive every lease/3 s costs ~0) | %s ms/s | 10 ms/s | %s |\n' \
+		"$etcd_idle_cpu" "$(verdict "$etcd_idle_cpu" 10)"
 }
