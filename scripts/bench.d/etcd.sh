@@ -23,8 +23,13 @@
 #
 # etcd_bench_run measures, etcd_bench_table prints the rows and targets.
 # Needs etcd and etcdctl (Debian: etcd-server, etcd-client).
+# shellcheck shell=bash
+# shellcheck disable=SC2154  # repo, quick, work, lockfs...: set by scripts/bench
 
-# shellcheck source=../../tests/etcd/lib.sh
+if ! command -v etcd >/dev/null || ! command -v etcdctl >/dev/null; then
+	die "section 9 needs etcd and etcdctl (apt-get install etcd-server etcd-client)"
+fi
+# shellcheck source=/dev/null
 . "$repo/tests/etcd/lib.sh"
 
 if ((quick)); then
@@ -71,12 +76,9 @@ etcd_fill() {
 
 etcd_bench_run() {
 	local e=$ETCD_ENDPOINTS eb ez eg mnt9 template
-	command -v etcd >/dev/null && command -v etcdctl >/dev/null ||
-		die "--etcd needs etcd and etcdctl (apt-get install etcd-server etcd-client)"
 	mkdir -p "$work/etcd"
 	say "9. etcd: starting a three-member cluster on loopback"
-	ETCD_TMP=$work/etcd
-	etcd_start_cluster 3
+	etcd_start_cluster 3 --dir "$work/etcd"
 	e=$ETCD_ENDPOINTS
 	eb=$work/etcd-book ez=$work/etcd-zero eg=$work/etcd-many
 	etcd_book "$eb" /bench/book/
@@ -150,6 +152,7 @@ etcd_bench_table() {
 	echo
 	echo "| figure | median | p90 | p99 | |"
 	echo "|---|---|---|---|---|"
+	# shellcheck disable=SC2016  # the backquotes are Markdown
 	printf '| hand-off: release on the mount → `lockfs acquire --wait` holding it (%s rounds)%s | %s | %s | %s | |\n' \
 		"$etcd_handoff_rounds" "$(fmt_fail etcdhandoff/lockfs)" "$(ms "${med[etcdhandoff/lockfs]}")" \
 		"$(ms "${p90[etcdhandoff/lockfs]}")" "$(ms "${p99[etcdhandoff/lockfs]}")"
