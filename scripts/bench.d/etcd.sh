@@ -15,6 +15,8 @@
 #      write each: the floor for a two-command cycle);
 #   b. the hand-off from a release on the mount to `lockfs acquire --wait`;
 #   c. ls -l of 105 held locks on the mount against a plain directory;
+#      b and c also time a file-backend book in the same rounds, so that
+#      what etcd adds stands apart from what the machine's load adds;
 #   d. one more lock with 10,000 locks held against one with none held:
 #      two books on two prefixes of the same cluster, timed in interleaved
 #      rounds; the 10,000 are written straight into etcd (etcdctl txn, 128
@@ -83,6 +85,9 @@ etcd_bench_run() {
 	eb=$work/etcd-book ez=$work/etcd-zero eg=$work/etcd-many
 	etcd_book "$eb" /bench/book/
 	mnt9=$eb/.locks/fs
+	# The same book on the file backend, timed in the same rounds: what
+	# etcd adds, apart from what the machine's load adds to both.
+	mount_book "$lockfs" "$work/etcd-filebook"
 
 	say "9a. etcd lock cycle ($etcd_cycle_rounds rounds)"
 	etcd_peers=(
@@ -95,18 +100,21 @@ etcd_bench_run() {
 	lfb record etcdcycle cycle "$etcd_cycle_rounds" "${etcd_peers[@]}"
 
 	say "9b. etcd hand-off ($etcd_handoff_rounds rounds)"
-	lfb record etcdhandoff handoff "$etcd_handoff_rounds" lockfs lockfs "$mnt9" "$lockfs" "$eb" Chapter_05
+	lfb record etcdhandoff handoff "$etcd_handoff_rounds" lockfs lockfs "$mnt9" "$lockfs" "$eb" Chapter_05 \
+		+ file lockfs "$work/etcd-filebook/.locks/fs" "$lockfs" "$work/etcd-filebook" Chapter_05
 
 	say "9c. etcd ls -l of 105 locks ($etcd_ls_rounds rounds)"
 	mapfile -t all105 < <(ls "$work/plain105")
 	LOCKFS_INSTANCE=bench-other "$lockfs" -C "$eb" acquire "${all105[@]}" >/dev/null
+	LOCKFS_INSTANCE=bench-other "$lockfs" -C "$work/etcd-filebook" acquire "${all105[@]}" >/dev/null
 	# Wait for the watch to have delivered them to the mount's view.
 	for _ in $(seq 50); do
 		[[ $(find "$mnt9" -mindepth 1 -maxdepth 1 | wc -l) -ge 105 ]] && break
 		sleep 0.1
 	done
 	lfb record etcdls cycle "$etcd_ls_rounds" 'plain dir' "ls -l $work/plain105" - \
-		'lockfs etcd mount' "ls -l $mnt9" -
+		'lockfs etcd mount' "ls -l $mnt9" - \
+		'lockfs file-backend mount' "ls -l $work/etcd-filebook/.locks/fs" -
 	etcd_rss=$(status_kib "$(daemon_pid "$eb")" VmRSS)
 	etcd_hwm=$(status_kib "$(daemon_pid "$eb")" VmHWM)
 	local ticks
@@ -156,7 +164,10 @@ etcd_bench_table() {
 	printf '| hand-off: release on the mount → `lockfs acquire --wait` holding it (%s rounds)%s | %s | %s | %s | |\n' \
 		"$etcd_handoff_rounds" "$(fmt_fail etcdhandoff/lockfs)" "$(ms "${med[etcdhandoff/lockfs]}")" \
 		"$(ms "${p90[etcdhandoff/lockfs]}")" "$(ms "${p99[etcdhandoff/lockfs]}")"
-	for name in 'plain dir' 'lockfs etcd mount'; do
+	printf '| the same on the file backend, same rounds%s | %s | %s | %s | |\n' \
+		"$(fmt_fail etcdhandoff/file)" "$(ms "${med[etcdhandoff/file]}")" \
+		"$(ms "${p90[etcdhandoff/file]}")" "$(ms "${p99[etcdhandoff/file]}")"
+	for name in 'plain dir' 'lockfs etcd mount' 'lockfs file-backend mount'; do
 		printf '| ls -l, 105 entries: %s%s | %s | %s | %s | %s |\n' "$name" "$(fmt_fail "etcdls/$name")" \
 			"$(ms "${med[etcdls/$name]}")" "$(ms "${p90[etcdls/$name]}")" "$(ms "${p99[etcdls/$name]}")" \
 			"$(ratio "${med[etcdls/$name]}" "${med[etcdls/plain dir]}")"
