@@ -77,7 +77,7 @@ etcd_fill() {
 }
 
 etcd_bench_run() {
-	local e=$ETCD_ENDPOINTS eb ez eg mnt9 template
+	local e eb ez eg mnt9 template
 	mkdir -p "$work/etcd"
 	say "9. etcd: starting a three-member cluster on loopback"
 	etcd_start_cluster 3 --dir "$work/etcd"
