@@ -1,7 +1,7 @@
 # common.sh - the helpers every shell suite's lib.sh shares: failing,
 # skipping when FUSE is unusable (a failure under LOCKFS_REQUIRE_FUSE=1),
 # waiting for a process to be gone, removing a test's tree, and the basic
-# assertions, and the store backend the tests run against.
+# assertions; and the store backend the tests run against.
 
 fail() {
 	echo "FAIL: $*" >&2
