@@ -17,13 +17,19 @@ skip_or_fail() {
 }
 
 # Is the process running?  A zombie is not: the daemon's parent has
-# exited, and whoever inherits it may be slow to reap it.
+# exited, and whoever inherits it may be slow to reap it.  One whose
+# first thread is a zombie while another still exits is: it may not
+# have closed its files (a daemon's /dev/fuse) yet.
 pid_alive() {
-	local state
-	state=$(sed 's/.*) //' "/proc/$1/stat" 2>/dev/null) || return 1
-	case ${state%% *} in
-	Z | X | "") return 1 ;;
-	esac
+	local stat state
+	for stat in /proc/"$1"/task/*/stat; do
+		state=$(sed 's/.*) //' "$stat" 2>/dev/null) || continue
+		case ${state%% *} in
+		Z | X | "") ;;
+		*) return 0 ;;
+		esac
+	done
+	return 1
 }
 
 # rm -rf DIR (extra rm options first), after clearing the immutable
