@@ -104,6 +104,8 @@ for n, line in enumerate(open(sys.argv[1], "rb"), 1):
 TEST_BACKEND_LINES=
 TEST_ETCD_ENDPOINTS=
 TEST_ETCD_PREFIX=
+TEST_ETCD_STARTED=
+TEST_ETCD_PIDS=()
 
 # test_backend_setup PROJECT DIR: make PROJECT use the backend under test.
 test_backend_setup() {
@@ -114,10 +116,8 @@ test_backend_setup() {
 	*) fail "LOCKFS_TEST_BACKEND is file or etcd, not '$LOCKFS_TEST_BACKEND'" ;;
 	esac
 	if [ -z "$endpoints" ]; then
-		. "$(dirname "${BASH_SOURCE[0]}")/etcd/lib.sh"
-		mkdir -p "$dir/etcd" || fail "cannot make $dir/etcd"
-		etcd_start_cluster 1 --dir "$dir/etcd" || fail "cannot start etcd"
-		endpoints=$ETCD_ENDPOINTS
+		test__start_etcd "$dir/etcd"
+		endpoints=$TEST_ETCD_STARTED
 	fi
 	TEST_ETCD_ENDPOINTS=$endpoints
 	TEST_ETCD_PREFIX=/lockfs-test/$$-$RANDOM$RANDOM/
@@ -126,10 +126,29 @@ test_backend_setup() {
 	write_config "$project/.locks/config" ""
 }
 
+# A member of this test's own, started from a subshell: it is then no
+# child of the test's shell, whose bare `wait`s would wait for it.
+# TEST_ETCD_STARTED: its URL; TEST_ETCD_PIDS: what test_backend_cleanup
+# kills.
+test__start_etcd() {
+	local dir=$1 lines
+	mkdir -p "$dir" || fail "cannot make $dir"
+	lines=$(
+		. "$(dirname "${BASH_SOURCE[0]}")/etcd/lib.sh"
+		etcd_start_cluster 1 --dir "$dir" || exit 1
+		printf '%s\n' "$ETCD_ENDPOINTS" "${ETCD_PIDS[@]}"
+	) || fail "cannot start etcd in $dir"
+	TEST_ETCD_STARTED=$(head -n 1 <<<"$lines")
+	read -r -a TEST_ETCD_PIDS <<<"$(tail -n +2 <<<"$lines" | tr '\n' ' ')"
+}
+
 test_backend_cleanup() {
-	if declare -F etcd_cleanup >/dev/null; then
-		etcd_cleanup || true
-	fi
+	local pid
+	for pid in "${TEST_ETCD_PIDS[@]+"${TEST_ETCD_PIDS[@]}"}"; do
+		kill -KILL "$pid" 2>/dev/null || true
+		wait_gone "$pid"
+	done
+	TEST_ETCD_PIDS=()
 	return 0
 }
 
