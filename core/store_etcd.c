@@ -613,6 +613,38 @@ static long long local_commits(struct etcd_store *st)
 
 enum attempt_result { NOTHING_TO_DO, COMMITTED, LOST_RACE };
 
+/* A decision on named locks that writes nothing still rests on what was
+ * read and on what was seen after (a holder process alive or gone): it
+ * stands only if none of those locks has changed since, as under the
+ * file store's lock.  Otherwise a refusal such as "its holder has exited"
+ * could come from a lock released just before its holder ended.
+ * NOTHING_TO_DO if the read is still current, LOST_RACE if not, or a
+ * negative errno.  (A transaction over every lock, names NULL, is not
+ * confirmed: it may read more locks than one etcd txn can compare.) */
+static int confirm_read(struct etcd_store *st, const struct store_txn *txn,
+			const struct snapshot *snap, struct lf_error *err)
+{
+	struct change_set *cs;
+	struct etcd_txn_result res = { 0 };
+	size_t i;
+	int rc = 0;
+
+	if (!txn->names || txn->n == 0)
+		return NOTHING_TO_DO;
+	cs = calloc(1, sizeof(*cs));
+	if (!cs)
+		return lf_error_set(err, ENOMEM, "out of memory");
+	for (i = 0; i < txn->n && rc == 0; i++)
+		rc = add_change(st, cs, snap, txn->names[i], NULL, err);
+	if (rc == 0)
+		rc = etcd_txn(st->c, cs->cmp, cs->n, NULL, 0, NULL, 0, &res, err);
+	if (rc == 0)
+		rc = res.succeeded ? NOTHING_TO_DO : LOST_RACE;
+	etcd_txn_result_free(&res);
+	free(cs);
+	return rc;
+}
+
 /* One try: read, apply, commit.  A negative errno, or what happened. */
 static int attempt(struct etcd_store *st, const struct store_txn *txn,
 		   long long *revision, struct lf_error *err)
@@ -634,7 +666,11 @@ static int attempt(struct etcd_store *st, const struct store_txn *txn,
 		goto out;
 	lockdoc_set_token_floor(doc, snap.base + snap.revision);
 	rc = txn->apply(doc, txn->arg, err);
-	if (rc <= 0)
+	if (rc == 0) {
+		rc = confirm_read(st, txn, &snap, err);
+		goto out;
+	}
+	if (rc < 0)
 		goto out;
 	rc = commit(st, &snap, &before, doc, revision, err);
 	if (rc >= 0)

@@ -1,5 +1,6 @@
 # lib.sh - sourced by the tests/cli/test_*.sh: a fresh project ($P) in
-# its own temporary directory ($T), removed on exit together with every
+# its own temporary directory ($T), on the backend LOCKFS_TEST_BACKEND
+# names (tests/common.sh), removed on exit together with every
 # background process listed in BG_PIDS, and the helpers the tests share:
 #
 #   as INSTANCE ARGS...        lockfs -C $P ARGS... as that instance
@@ -30,12 +31,14 @@ cleanup() {
 	for pid in "${BG_PIDS[@]+"${BG_PIDS[@]}"}"; do
 		kill -KILL "$pid" 2>/dev/null || true
 	done
+	test_backend_cleanup
 	wait 2>/dev/null || true
 	remove_tree "$T"
 }
 trap cleanup EXIT
 
 . "$(dirname "${BASH_SOURCE[0]}")/../common.sh"
+test_backend_setup "$P" "$T"
 
 as() {
 	local inst=$1
@@ -75,10 +78,10 @@ now() {
 	date +%s.%N
 }
 
-# holders RESOURCE: the instances of RESOURCE's entries in the store.
+# holders RESOURCE: the instances of RESOURCE's entries in the store,
+# as `lockfs status --json` lists them (any backend).
 holders() {
-	jq -r --arg r "$1" '.locks[] | select(.resource == $r) | .instance' \
-		"$P/.locks/locks.json"
+	store_json "$P" | jq -r --arg r "$1" '.[] | select(.resource == $r) | .instance'
 }
 
 # Seconds between two `now` readings, and a float comparison.

@@ -6,7 +6,7 @@
 . "$(dirname "$0")/lib.sh"
 
 count() {
-	jq '.locks | length' "$P/.locks/locks.json"
+	store_json "$P" | jq length
 }
 
 expect 0 as CLI-A acquire ProjectConfig

@@ -45,9 +45,8 @@ complete_words run Chapter_01 -- tru
 contains "$OUT" '^true$'
 cd /
 
-mkdir -p "$P/.locks"
-printf 'resource = ImageRegistry_Chapter_[0-9][0-9]\nresource = Chapter_05\n' \
-	>"$P/.locks/config"
+write_config "$P/.locks/config" \
+	'resource = ImageRegistry_Chapter_[0-9][0-9]\nresource = Chapter_05'
 complete_words -C "$P" release ImageRegistry_Chapter_0
 assert_eq "$(wc -l <"$OUT")" 10 "the configured pattern, through -C"
 contains "$OUT" '^ImageRegistry_Chapter_07$'
@@ -63,7 +62,7 @@ echo 'resource = [A-Z][A-Z][A-Z][A-Z]' >>"$P/.locks/config"
 expect 0 "$LOCKFS" -C "$P" names
 assert_eq "$(wc -l <"$OUT")" 10000 "the list stops at 10000 names"
 contains "$ERR" 'more than 10000 names'
-echo 'bogus = 1' >"$P/.locks/config"
+write_config "$P/.locks/config" 'bogus = 1'
 expect 2 "$LOCKFS" -C "$P" names
 contains "$ERR" 'config line 1'
 expect 2 "$LOCKFS" names a b

@@ -30,7 +30,7 @@ cmp -s "$S" "$T/s1" || fail "a second init changed $S"
 
 # The command written runs the hook: with a guard, it refuses an edit of
 # a chapter another instance holds.
-echo 'guard = Chapters/Chapter_[0-9][0-9]* -> Chapter_$1$2' >"$P/.locks/config"
+write_config "$P/.locks/config" 'guard = Chapters/Chapter_[0-9][0-9]* -> Chapter_$1$2'
 LOCKFS_INSTANCE=CLI-other "$LOCKFS" -C "$P" acquire Chapter_02 >/dev/null
 cmd=$(jq -r '.hooks.PreToolUse[0].hooks[0].command' "$S")
 jq -cn --arg p "$P/Chapters/Chapter_02.md" --arg cwd "$P" '{session_id: "abcdef0123",

@@ -51,7 +51,7 @@ is_free Chapter_01
 # run's guard (its child, the command's parent).
 start_run Chapter_02 -- sleep 30
 wait_held Chapter_02 CLI-R
-guard=$(jq '.locks[] | select(.resource == "Chapter_02") | .pid' "$P/.locks/locks.json")
+guard=$(store_json "$P" | jq '.[] | select(.resource == "Chapter_02") | .pid')
 [ "$(awk '{ print $4 }' "/proc/$guard/stat")" = "$runner" ] ||
 	fail "holder pid $guard is not the child of lockfs run"
 expect 1 as CLI-other acquire Chapter_02
@@ -72,7 +72,7 @@ finish_run INT 130
 is_free Chapter_02
 
 # Renewal: with a 3 s stale timeout, a 5 s command keeps its lock live.
-echo "stale_seconds = 3" >"$P/.locks/config"
+write_config "$P/.locks/config" "stale_seconds = 3"
 start_run Chapter_04 -- sleep 5
 wait_held Chapter_04 CLI-R
 sleep 4
@@ -80,7 +80,7 @@ expect 1 as CLI-other acquire Chapter_04
 contains "$ERR" 'Chapter_04 is held by CLI-R since .*\([0-2] s ago\)$'
 wait "$runner"
 is_free Chapter_04
-rm "$P/.locks/config"
+write_config "$P/.locks/config" ''
 
 # Refused: exit 1, and the command never runs.
 expect 0 as CLI-other acquire Chapter_05

@@ -22,7 +22,7 @@ expect 0 as S release Chapter_30
 
 # Noticed at a renewal (a 3 s stale timeout renews every second), and a
 # failing command's status is named.
-echo "stale_seconds = 3" >"$P/.locks/config"
+write_config "$P/.locks/config" "stale_seconds = 3"
 LOCKFS_INSTANCE=R "$LOCKFS" -C "$P" run Chapter_31 Chapter_32 -- sh -c 'sleep 2; exit 7' >"$OUT" 2>"$ERR" &
 runner=$!
 BG_PIDS+=("$runner")

@@ -17,7 +17,7 @@ contains "$ERR" 'Chapter_03 is held by CLI-11111 since [0-9]{2}:[0-9]{2} \([0-9]
 [ "$(holders Chapter_03)" = CLI-11111 ] || fail "refused acquire changed the store"
 
 # Acquiring again what you hold renews it, same token.
-tok=$(jq -r '.locks[] | select(.resource == "Chapter_03") | .token' "$P/.locks/locks.json")
+tok=$(store_json "$P" | jq -r '.[] | select(.resource == "Chapter_03") | .token')
 expect 0 as CLI-11111 acquire Chapter_03
 contains "$OUT" "^Chapter_03 token $tok renewed$"
 
@@ -29,5 +29,5 @@ expect 0 as CLI-11111 release Chapter_03
 contains "$OUT" '^Chapter_03 released$'
 expect 0 as CLI-22222 acquire Chapter_03
 expect 0 as CLI-22222 release Chapter_03 Chapter_07
-[ "$(jq '.locks | length' "$P/.locks/locks.json")" = 0 ] || fail "store not empty"
+[ "$(store_json "$P" | jq length)" = 0 ] || fail "store not empty"
 echo ok

@@ -2,7 +2,8 @@
 #
 # Each test sources this file and calls lf_init, which makes a fresh
 # project in its own temporary directory ($BOOK, mounted at $MP, store in
-# $STORE) and sets a trap that always unmounts, stops the daemon and any
+# $STORE for the file backend; LOCKFS_TEST_BACKEND, tests/common.sh,
+# chooses) and sets a trap that always unmounts, stops the daemon and any
 # fake agents, and removes the directory.  Without a usable FUSE the test
 # is skipped (exit 77) unless LOCKFS_REQUIRE_FUSE=1, which makes it fail.
 #
@@ -43,6 +44,7 @@ lf_cleanup() {
 			kill -9 "$pid"
 		fi
 	done
+	test_backend_cleanup
 	wait 2>/dev/null
 	for mp in "${LF_MOUNTS[@]}"; do
 		grep -q " $mp " /proc/self/mountinfo &&
@@ -121,6 +123,7 @@ lf_init() {
 	mkdir -p "$BOOK/chapters"
 	MP=$BOOK/.locks/fs
 	STORE=$BOOK/.locks/locks.json
+	test_backend_setup "$BOOK" "$T"
 	if [ ! -c /dev/fuse ]; then
 		skip_or_fail "/dev/fuse is missing"
 	fi
@@ -163,22 +166,48 @@ lock_field() {
 	jq -r ".$2" <"$MP/$1"
 }
 
-# A field of the stored entry for a resource.
+# A field of the stored entry for a resource, as `lockfs status --json`
+# shows it (any backend).
 store_field() {
-	jq -r --arg r "$1" ".locks[] | select(.resource == \$r) | .$2" "$STORE"
+	store_json "$BOOK" | jq -r --arg r "$1" ".[] | select(.resource == \$r) | .$2"
 }
 
-# Replace the store the way a careful hand editor does: write a
-# temporary file, rename it over locks.json.
+# The store as a locks.json document; on etcd, the entries under the
+# test's prefix.
+store_doc() {
+	if [ -z "$TEST_ETCD_PREFIX" ]; then
+		cat "$STORE"
+		return
+	fi
+	test_etcdctl get --prefix "${TEST_ETCD_PREFIX}locks/" --print-value-only |
+		jq -s '{locks: .}'
+}
+
+# Replace the store with the document $1 the way a careful hand editor
+# does: write a temporary file, rename it over locks.json.  On etcd (for
+# tests that age a lock, say) each entry is put at its key and the keys
+# of resources it no longer has are deleted.
 write_store() {
-	printf '%s\n' "$1" >"$STORE.edit"
-	mv "$STORE.edit" "$STORE"
+	local key
+	if [ -z "$TEST_ETCD_PREFIX" ]; then
+		printf '%s\n' "$1" >"$STORE.edit"
+		mv "$STORE.edit" "$STORE"
+		return
+	fi
+	for key in $(test_etcdctl get --prefix "${TEST_ETCD_PREFIX}locks/" --keys-only); do
+		jq -e --arg r "${key#"${TEST_ETCD_PREFIX}locks/"}" \
+			'any(.locks[]; .resource == $r)' <<<"$1" >/dev/null ||
+			test_etcdctl del "$key" >/dev/null || fail "cannot delete $key"
+	done
+	jq -c '.locks[]' <<<"$1" | while read -r entry; do
+		test_etcdctl put "${TEST_ETCD_PREFIX}locks/$(jq -r .resource <<<"$entry")" \
+			"$entry" >/dev/null || exit 1
+	done || fail "cannot write the store to etcd"
 }
 
-# Apply a jq filter to the store (atomically, as above).
+# Apply a jq filter to the store (as above).
 edit_store() {
-	jq "$1" "$STORE" >"$STORE.edit"
-	mv "$STORE.edit" "$STORE"
+	write_store "$(store_doc | jq "$1")"
 }
 
 iso_ago() {

@@ -10,14 +10,14 @@ lf_init
 # The daemon in the foreground, its stderr in $T/daemon.0.log.
 : "${LOCKFS_WRAPPER:=env}"
 mkdir -p "$BOOK/.locks"
-printf '\xef\xbb\xbfresource = Appendix_A\n' >"$BOOK/.locks/config"
+write_config "$BOOK/.locks/config" '\xef\xbb\xbfresource = Appendix_A'
 lf_mount_first
 log=$T/daemon.0.log
 
 expect_ok "A takes Appendix_A (config with a BOM)" as CLI-A touch "$MP/Appendix_A"
 expect_ok "A takes Chapter_01" as CLI-A touch "$MP/Chapter_01"
 
-printf 'resource = Appendix_A\nstale_second = 2\n' >"$BOOK/.locks/config"
+write_config "$BOOK/.locks/config" 'resource = Appendix_A\nstale_second = 2'
 assert_eq "$(listing)" "Appendix_A Chapter_01 " "ls with a broken config"
 stat "$MP/Appendix_A" >/dev/null || fail "stat with a broken config"
 assert_eq "$(lock_field Appendix_A instance)" CLI-A "cat with a broken config"
@@ -45,7 +45,7 @@ assert_eq "$rc" 2 "acquire with a broken config"
 grep -q 'config line 2' "$T/err" || fail "acquire does not name the line: $(cat "$T/err")"
 
 # Fixed: changes work again, and the daemon says so.
-printf 'resource = Appendix_A\nstale_seconds = 2\n' >"$BOOK/.locks/config"
+write_config "$BOOK/.locks/config" 'resource = Appendix_A\nstale_seconds = 2'
 expect_ok "touch after the fix" as CLI-A touch "$MP/Chapter_02"
 grep -q 'config is good again' "$log" || fail "the daemon did not log the fix: $(cat "$log")"
 echo PASS

@@ -25,14 +25,15 @@ old=$(iso_ago 300)
 edit_store "(.locks[] | select(.resource == \"Chapter_01\") | .timestamp) = \"$old\""
 [ "$(lock_field Chapter_01 age_seconds)" -ge 300 ] || fail "age after edit"
 assert_eq "$(stat -c %Y "$MP/Chapter_01")" "$(date -d "$old" +%s)" "mtime = timestamp"
+renewed_at=$(date +%s)
 expect_ok "A renews" as CLI-A touch "$MP/Chapter_01"
 [ "$(lock_field Chapter_01 age_seconds)" -le 2 ] || fail "renew did not move the timestamp"
 [ "$(store_field Chapter_01 timestamp)" != "$old" ] || fail "stored timestamp did not move"
 assert_eq "$(lock_field Chapter_01 token)" "$token" "renew keeps the token"
 assert_eq "$(lock_field Chapter_01 acquired)" "$acquired" "renew keeps acquired"
-now=$(date +%s)
-mtime=$(stat -c %Y "$MP/Chapter_01")
-[ $((now - mtime)) -le 2 ] || fail "mtime did not follow the renewal"
+# (Not against the clock now: reading the store above takes a while on
+# a loaded machine.)
+[ "$(stat -c %Y "$MP/Chapter_01")" -ge "$renewed_at" ] || fail "mtime did not follow the renewal"
 
 # What ls -l and stat show: a live lock is 0644, one link, owned by the
 # holder's uid, and its size is exactly what cat prints.

@@ -13,13 +13,13 @@ command -v flock >/dev/null || skip_or_fail "flock(1) is missing"
 expect_err "flock on a free lock" "Permission denied" \
 	as CLI-A flock -n "$MP/Chapter_07" true
 [ ! -e "$MP/Chapter_07" ] || fail "flock took Chapter_07: $(cat "$MP/Chapter_07")"
-assert_eq "$(jq '.locks | length' "$STORE")" 0 "store after flock"
+assert_eq "$(store_json "$BOOK" | jq length)" 0 "store after flock"
 
 # A lock that exists: flock works as on any file, and the lock is as it was.
 expect_ok "acquire" as CLI-A touch "$MP/Chapter_07"
-cp "$STORE" "$T/before.json"
+store_json "$BOOK" >"$T/before.json"
 expect_ok "flock on a held lock" as CLI-B flock -n "$MP/Chapter_07" true
-cmp -s "$STORE" "$T/before.json" || fail "flock changed the store"
+store_json "$BOOK" | cmp -s - "$T/before.json" || fail "flock changed the store"
 assert_eq "$(lock_field Chapter_07 instance)" CLI-A "holder after flock"
 
 # Read-write creates are deliberate: `exec 3<>` acquires.

@@ -49,9 +49,12 @@ echo "attempts $((workers * attempts)), acquisitions $total_wins," \
 assert_eq "$total_violations" 0 "two holders at once"
 assert_eq "$total_lost" 0 "a holder could not release its lock"
 [ "$total_wins" -ge "$workers" ] || fail "too few acquisitions: $total_wins"
-assert_eq "$(jq '.locks | length' "$STORE")" 0 "store after the race"
+assert_eq "$(store_json "$BOOK" | jq length)" 0 "store after the race"
 # Every acquisition got its own token.
 assert_eq "$(grep -c '"event":"acquire"' "$BOOK/.locks/events.log")" "$total_wins" \
 	"acquisitions logged"
-assert_eq "$(jq -r .last_token "$STORE")" "$total_wins" "token counter"
+# The file store counts tokens one by one (etcd's are revisions).
+if [ "${LOCKFS_TEST_BACKEND:-file}" = file ]; then
+	assert_eq "$(jq -r .last_token "$STORE")" "$total_wins" "token counter"
+fi
 echo PASS

@@ -18,10 +18,10 @@ sh_as() {
 # caller's own (noclobber never overwrites), and nothing changes.
 expect_ok "set -C on a free lock" sh_as CLI-A "set -C; : > '$f'"
 assert_eq "$(lock_field Chapter_10 instance)" CLI-A "holder after set -C"
-cp "$STORE" "$T/before.json"
+store_json "$BOOK" >"$T/before.json"
 expect_err "set -C by another" "cannot overwrite existing file" sh_as CLI-B "set -C; : > '$f'"
 expect_err "set -C by the holder" "cannot overwrite existing file" sh_as CLI-A "set -C; : > '$f'"
-cmp -s "$STORE" "$T/before.json" || fail "a refused O_EXCL changed the store"
+store_json "$BOOK" | cmp -s - "$T/before.json" || fail "a refused O_EXCL changed the store"
 
 # A note, written by the holder, shown by cat; another's write is
 # refused at open and leaves it alone.

@@ -9,9 +9,9 @@ lf_init
 lf_mount_first
 
 expect_ok "A takes Chapter_01" as CLI-A touch "$MP/Chapter_01"
-cp "$STORE" "$T/before.json"
+store_json "$BOOK" >"$T/before.json"
 unchanged() {
-	cmp -s "$STORE" "$T/before.json" || fail "$1 changed the store"
+	store_json "$BOOK" | cmp -s - "$T/before.json" || fail "$1 changed the store"
 }
 
 eperm="Operation not permitted"
@@ -28,7 +28,7 @@ unchanged "a refused operation"
 # truncate opens the file for writing first, which renews the holder's
 # lock (the timestamp may move): only the length is refused.
 expect_err "truncate to a length" "$eperm" as CLI-A truncate -s 5 "$MP/Chapter_01"
-cp "$STORE" "$T/before.json"
+store_json "$BOOK" >"$T/before.json"
 
 # Names are case-sensitive and exact: EINVAL, and nothing changes.
 einval="Invalid argument"
@@ -41,7 +41,7 @@ assert_eq "$(listing)" "Chapter_01 " "ls after refusals"
 
 # A project config can extend the set (core/config.h); the mount sees
 # it without a remount.
-printf 'resource = ImageRegistry_Chapter_[0-9][0-9]\n' >"$BOOK/.locks/config"
+write_config "$BOOK/.locks/config" 'resource = ImageRegistry_Chapter_[0-9][0-9]'
 expect_ok "configured name" as CLI-A touch "$MP/ImageRegistry_Chapter_07"
 expect_err "outside the pattern" "$einval" as CLI-A touch "$MP/ImageRegistry_Chapter_7"
 
