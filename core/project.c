@@ -12,9 +12,11 @@
 #include <unistd.h>
 
 #include "project_impl.h"
+#include "readfile.h"
 #include "store_etcd.h"
 #include "store_file.h"
 #include "store_none.h"
+#include "writefile.h"
 
 int project_discover(const char *start, char *root, size_t rootlen,
 		     struct lf_error *err)
@@ -61,6 +63,7 @@ static const struct {
 	[PROJECT_MOUNTPOINT] = { "fs", FIELD(mountpoint) },
 	[PROJECT_ETCD_LEASE] = { "etcd-lease", FIELD(lease_path) },
 	[PROJECT_ETCD_REVISION] = { "etcd-revision", FIELD(revision_path) },
+	[PROJECT_CONFIG_GOOD] = { "config.last-good", FIELD(config_good_path) },
 #undef FIELD
 };
 
@@ -178,6 +181,39 @@ static void note_config_error(struct project *p, const struct lf_error *err)
 /* Load .locks/config.  On failure the stamp is cleared, so the next
  * project_config() tries again instead of trusting the old settings, and
  * the configuration stays the last good one (the defaults at first). */
+/* The last .locks/config that parsed, kept as .locks/config.last-good:
+ * a command started while the file is broken goes on reading with those
+ * settings (above all, the store they name) rather than the defaults.
+ * Written only when it differs; losing it costs only that. */
+static void keep_good_copy(const struct project *p)
+{
+	char *now = NULL, *kept = NULL;
+	size_t now_len = 0, kept_len = 0;
+
+	if (readfile_path(p->config_path, O_NOFOLLOW, CONFIG_MAX_BYTES, &now,
+			  &now_len, NULL) < 0)
+		goto out;
+	if (readfile_path(p->config_good_path, O_NOFOLLOW, CONFIG_MAX_BYTES,
+			  &kept, &kept_len, NULL) == 0 && kept_len == now_len &&
+	    memcmp(kept, now, now_len) == 0)
+		goto out;
+	lf_ignore_result(writefile_replace(p->config_good_path, now, now_len,
+					   0644));
+out:
+	free(now);
+	free(kept);
+}
+
+/* The settings while .locks/config is broken: the last good copy when
+ * there is one, else the defaults. */
+static void fall_back(struct project *p)
+{
+	if (config_load(p->config_good_path, &p->config, NULL) == 0)
+		return;
+	memset(&p->config, 0, sizeof(p->config));
+	config_defaults(&p->config, NULL);
+}
+
 static int load_config(struct project *p)
 {
 	struct filestamp stamp;
@@ -192,9 +228,11 @@ static int load_config(struct project *p)
 	if (rc < 0) {
 		p->config_valid = false;
 		note_config_error(p, &why);
-		if (!p->config.names && config_defaults(&p->config, NULL) == 0 &&
-		    p->store)
-			store_configure(p->store, &p->config);
+		if (!p->config.names) {
+			fall_back(p);
+			if (p->store)
+				store_configure(p->store, &p->config);
+		}
 		return rc;
 	}
 	note_config_error(p, NULL);
@@ -202,6 +240,8 @@ static int load_config(struct project *p)
 	p->config = cfg;
 	p->config_stamp = stamp;
 	p->config_valid = true;
+	if (stamp.present)
+		keep_good_copy(p);
 	if (p->store)
 		store_configure(p->store, &p->config);
 	return 0;
@@ -226,6 +266,7 @@ static int open_store(struct project *p, struct lf_error *err)
 	int rc;
 
 	if (p->config_error.code && !p->config_valid &&
+	    p->config.backend == BACKEND_FILE &&
 	    config_names_etcd(p->config_path))
 		rc = store_none_open(&p->config_error, &p->store, err);
 	else if (p->config.backend == BACKEND_ETCD)

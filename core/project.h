@@ -5,6 +5,7 @@
  *   <root>/.locks/locks.lock    sidecar file that transactions flock
  *   <root>/.locks/last_token    the fencing token's high-water mark
  *   <root>/.locks/config        settings and names (config.h), optional
+ *   <root>/.locks/config.last-good  the last of it that parsed
  *   <root>/.locks/events.log    append-only event log (eventlog.h)
  *   <root>/.locks/mount.pid     pid of the mount daemon, while it runs
  *   <root>/.locks/fs/           the mount point, 0555 while unmounted
@@ -42,6 +43,7 @@ enum project_file {
 	PROJECT_MOUNTPOINT,
 	PROJECT_ETCD_LEASE,	/* the mount daemon's etcd lease (store_etcd.h) */
 	PROJECT_ETCD_REVISION,	/* the last etcd revision a command here wrote */
+	PROJECT_CONFIG_GOOD,	/* the last .locks/config that parsed */
 };
 
 /* The project for a working directory: the nearest ancestor of start that

@@ -26,6 +26,7 @@ struct project {
 	char mountpoint[PATH_MAX];
 	char lease_path[PATH_MAX];
 	char revision_path[PATH_MAX];
+	char config_good_path[PATH_MAX];
 	const char *proc_root;		/* "/proc" unless a test changes it */
 	struct alive_cache *alive;	/* holders seen alive (identity.h) */
 	struct store *store;

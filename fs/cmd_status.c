@@ -321,10 +321,10 @@ int cmd_status(const char *root, int argc, char **argv)
 		goto out;
 	}
 	/* The dashboard must not go blind over a typo in the config, nor
-	 * hide it: it says so and lists with the default settings. */
+	 * hide it: it says so and lists with the last good settings. */
 	if (project_config_read(p, &cfg, &broken, &err) == 0 && broken.code)
 		cli_error(cmd, ".locks/config is broken (%s): listing with the "
-			  "default settings; changes are refused until it is "
+			  "last good settings; changes are refused until it is "
 			  "fixed", broken.msg);
 	code = json ? print_json(&list) :
 	       status_print_table(stdout, p, &list);

@@ -329,7 +329,15 @@ static void test_bad_config_is_reported_not_ignored(void **state)
 	project_close(f->p);
 	assert_int_equal(project_open(f->dir, false, &f->p, NULL), 0);
 	assert_int_equal(req1(f, &f->a, REQ_CREATE, "Chapter_03", T0, &o, NULL), -EINVAL);
-	/* with no good config ever: the defaults, for reads */
+	/* a fresh process reads with the last file that parsed (kept in
+	 * .locks/config.last-good) ... */
+	assert_int_equal(project_config_read(f->p, &cfg, &broken, NULL), 0);
+	assert_int_equal(cfg->stale_seconds, 60);
+	assert_non_null(strstr(broken.msg, "durability"));
+	/* ... and with no good config ever, with the defaults */
+	assert_int_equal(unlink(project_path(f->p, PROJECT_CONFIG_GOOD)), 0);
+	project_close(f->p);
+	assert_int_equal(project_open(f->dir, false, &f->p, NULL), 0);
 	assert_int_equal(project_config_read(f->p, &cfg, &broken, NULL), 0);
 	assert_int_equal(cfg->stale_seconds, STALE_SECONDS_DEFAULT);
 	assert_true(nameset_contains(cfg->names, "Chapter_03"));
