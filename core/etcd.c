@@ -365,7 +365,7 @@ static int exchange(struct etcd *c, const char *path, const char *body,
 			goto out;
 		}
 		if (bad_tls_files(rc)) {
-			ret = lf_error_set(err, EINVAL, "etcd: cannot use the TLS files: %s",
+			ret = lf_error_set(err, EACCES, "etcd: cannot use the TLS files: %s",
 					   curl_why(rc, errbuf));
 			goto out;
 		}
@@ -1220,7 +1220,7 @@ static int watch_on(struct watch *w, const char *body, struct curl_slist *header
 		return -EIO;
 	}
 	if (bad_tls_files(rc))
-		return lf_error_set(w->err, EINVAL, "etcd: cannot use the TLS files: %s",
+		return lf_error_set(w->err, EACCES, "etcd: cannot use the TLS files: %s",
 				    curl_why(rc, errbuf));
 	if (rc != CURLE_OK && refused(w->c, w->ep, rc, errbuf))
 		return lf_error_set(w->err, EACCES,

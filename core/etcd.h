@@ -24,14 +24,15 @@
  *            the server refused the TLS client certificate (or its lack,
  *            or, when it has both client-cert-auth and auth on, a
  *            certificate with a CommonName, which etcd's gateway refuses):
- *            the message says which;
+ *            the message says which; a TLS file named in the settings
+ *            that cannot be used (missing, unreadable, not PEM) is
+ *            -EACCES too, naming it;
  *   -ESTALE  a watch or range asked for a revision already compacted
  *            (etcd_watch: *compact_revision says from where to re-read);
  *   -ENOENT  a lease etcd does not know (expired, revoked);
  *   -EAGAIN  the cluster has no leader for the moment (one was killed),
  *            or could not settle a request in time: ask again (a txn
- *            may or may not have been applied);
- *   -EINVAL  the TLS files named in the settings cannot be used.
+ *            may or may not have been applied).
  * An expired auth token is renewed (authenticate again) and the call
  * retried once, without the caller seeing it.
  *

@@ -45,6 +45,7 @@
 #define RETRY_MAX_MS 2000
 #define ELECTION_MS 5000		/* how long "no leader" is waited out */
 #define PENDING_MAX 4096		/* changes kept before a rebuild */
+#define KEEPER_MAX_MS 1000		/* the longest pause between keep-alives */
 #define PASSWORD_MAX 512
 
 /* ---- snapshots ---- */
@@ -547,6 +548,17 @@ out:
 	return rc;
 }
 
+static void set_health(struct etcd_store *st, bool healthy);
+
+/* A request of this process that found no endpoint answering: the view
+ * may be old from now on, until the keeper hears from the cluster. */
+static int note_failure(struct etcd_store *st, int rc)
+{
+	if (rc == -EIO && st->threads)
+		set_health(st, false);
+	return rc;
+}
+
 /* The view is not used until it holds what this process has seen: a
  * lock a transaction found released must not be shown as held. */
 static void saw(struct etcd_store *st, long long revision)
@@ -700,7 +712,7 @@ static int etcd_transact(struct store *s, const struct store_txn *txn,
 			continue;
 		}
 		if (rc < 0 || rc == NOTHING_TO_DO)
-			return rc < 0 ? rc : 0;
+			return rc < 0 ? note_failure(st, rc) : 0;
 		if (rc == COMMITTED) {
 			st->seen_revision = revision;
 			note_local_commit(st, revision);
@@ -855,7 +867,7 @@ static int etcd_read(struct store *s, const struct lockdoc **out,
 	}
 	rc = read_everything(st, &snap, err);
 	if (rc < 0)
-		return rc;
+		return note_failure(st, rc);
 	saw(st, snap.revision);
 	use_leases(st, &snap);
 	rc = snapshot_doc(&snap, &doc, err);
@@ -997,15 +1009,95 @@ static void set_health(struct etcd_store *st, bool healthy)
 	pthread_mutex_unlock(&st->view_mu);
 }
 
+/* The value of a lock recorded with lease old, recorded with new instead
+ * (lockfs writes the field as "lease":"<hex>", exactly), or NULL. */
+static char *with_lease(const char *value, const char *old, const char *new)
+{
+	char from[LEASE_HEX_MAX + 16], to[LEASE_HEX_MAX + 16], *out;
+	const char *at;
+	size_t lf, lt;
+
+	lf = (size_t)snprintf(from, sizeof(from), "\"lease\":\"%s\"", old);
+	lt = (size_t)snprintf(to, sizeof(to), "\"lease\":\"%s\"", new);
+	at = strstr(value, from);
+	if (!at)
+		return NULL;
+	out = malloc(strlen(value) - lf + lt + 1);
+	if (!out)
+		return NULL;
+	memcpy(out, value, (size_t)(at - value));
+	memcpy(out + (at - value), to, lt);
+	strcpy(out + (at - value) + lt, at + lf);
+	return out;
+}
+
+/* Each lock recorded with lease old gets lease new, guarded by the
+ * revision read (a lock taken over meanwhile is not touched). */
+static void repoint_locks(struct etcd_store *st, struct etcd *c,
+			  const char *old, const char *new)
+{
+	struct etcd_txn_result res;
+	struct etcd_kvs kvs = { 0 };
+	struct etcd_cmp cmp;
+	struct etcd_op put;
+	char *value;
+	size_t i;
+
+	if (etcd_range(c, st->locks_key, st->locks_end, 0, 0, &kvs, NULL) < 0)
+		return;
+	for (i = 0; i < kvs.n; i++) {
+		value = with_lease(kvs.kv[i].value, old, new);
+		if (!value)
+			continue;
+		cmp = (struct etcd_cmp){ .key = kvs.kv[i].key,
+					 .target = ETCD_MOD_REVISION,
+					 .result = ETCD_EQUAL,
+					 .number = kvs.kv[i].mod_revision };
+		put = (struct etcd_op){ .kind = ETCD_OP_PUT, .key = kvs.kv[i].key,
+					.value = value, .value_len = strlen(value) };
+		memset(&res, 0, sizeof(res));
+		etcd_txn(c, &cmp, 1, &put, 1, NULL, 0, &res, NULL);
+		etcd_txn_result_free(&res);
+		free(value);
+	}
+	etcd_kvs_free(&kvs);
+}
+
+/* The lease expired while the cluster was away (a SIGSTOPped or
+ * partitioned cluster revokes it when it wakes) although this machine
+ * lives: take a new one and move this machine's locks to it, so that
+ * other machines see them lost only for that moment. */
+static int replace_lease(struct etcd_store *st, struct etcd *c, long long id,
+			 struct lf_error *err)
+{
+	char old[LEASE_HEX_MAX], new[LEASE_HEX_MAX];
+	int rc;
+
+	snprintf(old, sizeof(old), "%llx", (unsigned long long)id);
+	rc = new_lease(st, c, err);
+	if (rc < 0)
+		return rc;
+	publish_lease(st);
+	pthread_mutex_lock(&st->view_mu);
+	snprintf(new, sizeof(new), "%s", st->own_lease);
+	pthread_mutex_unlock(&st->view_mu);
+	repoint_locks(st, c, old, new);
+	return 0;
+}
+
 static void *keeper_main(void *arg)
 {
 	struct etcd_store *st = arg;
+	/* A third of the lease keeps it; asking at least every second also
+	 * tells soon when the cluster stops answering, and then the view. */
 	unsigned interval = st->lease_seconds * 1000 / 3;
 	struct lf_error err;
 	struct etcd *c;
 	long long left, id;
 	int rc;
 
+	if (interval > KEEPER_MAX_MS)
+		interval = KEEPER_MAX_MS;
 	if (etcd_open(&st->settings, &c, NULL) < 0)
 		return NULL;
 	for (;;) {
@@ -1017,14 +1109,8 @@ static void *keeper_main(void *arg)
 		if (rc)
 			break;
 		rc = etcd_lease_keepalive(c, id, &left, &err);
-		if (rc == -ENOENT) {
-			/* Expired while the cluster was away: this machine's
-			 * locks read as lost elsewhere until their holders
-			 * renew them, which records the new lease. */
-			rc = new_lease(st, c, &err);
-			if (rc == 0)
-				publish_lease(st);
-		}
+		if (rc == -ENOENT)
+			rc = replace_lease(st, c, id, &err);
 		set_health(st, rc == 0);
 	}
 	etcd_lease_revoke(c, id, NULL);

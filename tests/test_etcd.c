@@ -926,13 +926,14 @@ static void test_no_client_cert(void **state)
 		etcd_close(c);
 	}
 
-	/* A certificate file that is not there is the settings' fault. */
+	/* A certificate file that is not there: refused, naming it. */
 	s.cert = "/nonexistent/client.pem";
 	s.key = cluster.key;
 	c = open_with(&s);
 	rc = etcd_range(c, k("x"), NULL, 0, 0, &kvs, &err);
 	printf("missing certificate file: %s\n", err.msg);
-	assert_int_equal(rc, -EINVAL);
+	assert_int_equal(rc, -EACCES);
+	assert_non_null(strstr(err.msg, "/nonexistent/client.pem"));
 	etcd_close(c);
 }
 

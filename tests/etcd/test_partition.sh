@@ -10,10 +10,13 @@ em_init --mount
 etcd_start_cluster 3
 
 A=$T/a
-em_machine machine-a "$A" "etcd_connect_timeout_ms = 300" "etcd_request_timeout_ms = 700"
+em_machine machine-a "$A" "etcd_connect_timeout_ms = 300" "etcd_request_timeout_ms = 700" \
+	"etcd_lease_seconds = 3"
 em_mount machine-a "$A"
 MP=$A/.locks/fs
-LOCKFS_INSTANCE=holder "$LOCKFS" -C "$A" acquire Chapter_01 >/dev/null
+# The holder is on machine-a as the waiter is: its process decides its
+# liveness there, whatever the leases did while the cluster was away.
+em_on machine-a env LOCKFS_INSTANCE=holder "$LOCKFS" -C "$A" acquire Chapter_01 >/dev/null
 LOCKFS_INSTANCE=other touch "$MP/Chapter_02"
 before=$("$LOCKFS" -C "$A" status --json | jq -c '[.[] | {resource, instance, token}]')
 
@@ -45,7 +48,8 @@ done
 sleep 2
 etcd_cont_all
 
-LOCKFS_INSTANCE=holder "$LOCKFS" -C "$A" release Chapter_01 || fail "release after SIGCONT"
+em_on machine-a env LOCKFS_INSTANCE=holder "$LOCKFS" -C "$A" release Chapter_01 ||
+	fail "release after SIGCONT"
 em_wait 20 sh -c "! kill -0 $waiter 2>/dev/null" || fail "the waiter did not finish"
 waiter_rc=0
 wait "$waiter" || waiter_rc=$?
@@ -55,5 +59,19 @@ assert_eq "$(jq -c '[.[] | {resource, instance, token}] | map(select(.resource =
 	<<<"$before")" "$("$LOCKFS" -C "$A" status --json | jq -c '[.[] | {resource, instance, token}] | map(select(.resource == "Chapter_02"))')" \
 	"the lock taken before"
 [ "$waiter_rc" = 0 ] || fail "the waiter failed (exit $waiter_rc): $(cat "$T/waiter.err")"
+# The cluster revoked leases that expired while it was stopped; the mount
+# took a new one and moved its machine's locks to it, so that elsewhere
+# they read live again, not host-lost.
+lease_of_ch2() {
+	etcd_ctl get "${EM_PREFIX}locks/Chapter_02" --print-value-only | jq -r .lease
+}
+for _ in $(seq 100); do
+	[ "$(cat "$A/.locks/etcd-lease")" = "$(lease_of_ch2)" ] && break
+	sleep 0.1
+done
+[ "$(cat "$A/.locks/etcd-lease")" = "$(lease_of_ch2)" ] ||
+	fail "Chapter_02 does not record the mount's current lease: $(lease_of_ch2) vs $(cat "$A/.locks/etcd-lease")"
+[ -n "$(etcd_ctl get "${EM_PREFIX}leases/$(cat "$A/.locks/etcd-lease")" --keys-only)" ] ||
+	fail "the mount's lease is not alive after the cluster came back"
 assert_eq "$("$LOCKFS" -C "$A" status --json | jq -r '.[] | select(.resource == "Chapter_01") | .instance')" \
 	waiter "Chapter_01 went to the waiter"
