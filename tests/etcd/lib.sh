@@ -26,7 +26,8 @@
 #			password is in ETCD_ROOT_PASSWORD; empty otherwise
 #
 # Then: etcd_ctl ARGS... (etcdctl against the cluster, as root when auth
-# is on), etcd_kill_member I (SIGKILL), etcd_restart_member I (same
+# is on), etcd_kill_member I (SIGKILL), etcd_wait_leader (until the
+# members left have elected a leader), etcd_restart_member I (same
 # ports, same data), etcd_stop_all / etcd_cont_all (SIGSTOP / SIGCONT
 # every member: a cluster that accepts connections but never answers),
 # etcd_free_port (a port nothing listens on, for an endpoint that
@@ -253,6 +254,18 @@ etcd_kill_member() {
 	kill -KILL "${ETCD_PIDS[$1]}" 2>/dev/null
 	wait "${ETCD_PIDS[$1]}" 2>/dev/null
 	return 0
+}
+
+# Until the members still running have a leader again (a linearizable
+# read answers), at most 10 s: killing the leader leaves the cluster
+# without one for an election's time, during which etcd refuses requests.
+etcd_wait_leader() {
+	local i
+	for i in $(seq 100); do
+		etcd_ctl get --consistency=l lockfs-test-leader >/dev/null 2>&1 && return 0
+		sleep 0.1
+	done
+	etcd__fail "no leader 10 s after a change of members"
 }
 
 etcd_restart_member() {

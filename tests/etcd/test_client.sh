@@ -31,6 +31,7 @@ etcd_cleanup
 etcd_start_cluster 3 --dir "$ETCD_TMP/three"
 etcd_kill_member 0
 pid_alive "${ETCD_PIDS[0]}" && fail "member 0 survived etcd_kill_member"
+etcd_wait_leader
 run_suite "three members, the first killed"
 etcd_restart_member 0
 etcd_ctl endpoint health >/dev/null 2>&1 || fail "a restarted member is not healthy"
