@@ -259,7 +259,6 @@ static int open_store(struct project *p, struct lf_error *err)
 	};
 	struct store_etcd_paths etcd = {
 		.root = p->root,
-		.events_path = p->events_path,
 		.lease_path = p->lease_path,
 		.revision_path = p->revision_path,
 	};

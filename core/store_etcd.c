@@ -80,7 +80,6 @@ struct etcd_store {
 	char locks_key[KEY_MAX], locks_end[KEY_MAX];
 	char leases_key[KEY_MAX], leases_end[KEY_MAX];
 	char base_key[KEY_MAX], prefix_end[KEY_MAX];
-	char events_path[PATH_MAX];
 	char lease_path[PATH_MAX];
 	char revision_path[PATH_MAX];
 	struct filestamp revision_stamp;	/* revision_path as last read */
@@ -1481,9 +1480,6 @@ int store_etcd_open(const struct lf_config *cfg,
 	pthread_mutex_init(&st->view_mu, NULL);
 	init_monotonic_cond(&st->view_cv);
 	st->lease_seconds = cfg->etcd.lease_seconds;
-	if (paths->events_path)
-		snprintf(st->events_path, sizeof(st->events_path), "%s",
-			 paths->events_path);
 	snprintf(st->lease_path, sizeof(st->lease_path), "%s",
 		 paths->lease_path);
 	snprintf(st->revision_path, sizeof(st->revision_path), "%s",
@@ -1511,6 +1507,7 @@ static void etcd_store_close(struct store *s)
 	lockdoc_free(st->doc);
 	snapshot_free(&st->seen);
 	snapshot_free(&st->view.snap);
+	free_pending(st->view.pending, st->view.n_pending);
 	for (i = 0; i < st->n_strings; i++) {
 		if (st->strings[i] == st->settings.password)
 			explicit_bzero(st->strings[i], strlen(st->strings[i]));

@@ -49,7 +49,6 @@
 
 struct store_etcd_paths {
 	const char *root;		/* the project root (relative paths) */
-	const char *events_path;	/* .locks/events.log, or NULL */
 	const char *lease_path;		/* .locks/etcd-lease */
 	const char *revision_path;	/* .locks/etcd-revision */
 };

@@ -97,7 +97,6 @@ static int move_locks(struct lockdoc *doc, void *arg, struct lf_error *err)
 	struct move *m = arg;
 	struct store_etcd_paths paths = {
 		.root = project_root(m->p),
-		.events_path = project_path(m->p, PROJECT_EVENTS),
 		.lease_path = project_path(m->p, PROJECT_ETCD_LEASE),
 		.revision_path = project_path(m->p, PROJECT_ETCD_REVISION),
 	};
